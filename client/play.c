@@ -1,0 +1,324 @@
+/* Threads (see docs/threading.md): this file runs on the main thread. It owns SDL's video and
+ * event handling and presents pictures; the source's reader thread, the decoder thread and the
+ * audio thread are started and joined here, in named stages, torn down in reverse. */
+#include "client/play.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <SDL.h>
+
+#include "client/audio.h"
+#include "client/cli.h"
+#include "client/decoder.h"
+#include "client/frame_md5.h"
+#include "client/render_sdl.h"
+#include "client/source_file.h"
+#include "client/stats_out.h"
+#include "client/video_pipeline.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/time.h"
+
+#define TAG "play"
+
+typedef struct SkyPlayOpts {
+    bool headless;
+    bool pacing;
+    double duration_s;
+    char stats_json[1024];
+    char frame_md5[1024];
+} SkyPlayOpts;
+
+static const SkyOpt play_opts_table[] = {
+    {"headless", SKY_OPT_BOOL, offsetof(SkyPlayOpts, headless), 0, 0, 0, NULL, "no", NULL,
+     "decode without a window (scripts, CI)"},
+    {"pacing", SKY_OPT_BOOL, offsetof(SkyPlayOpts, pacing), 0, 0, 0, NULL, "yes", NULL,
+     "feed frames at the stream's rate; --no-pacing runs as fast as possible"},
+    {"duration", SKY_OPT_DOUBLE, offsetof(SkyPlayOpts, duration_s), 0, 0, 1e7, NULL, "0",
+     "SECONDS", "stop after this long; 0 = the whole file"},
+    SKY_OPT_END,
+};
+
+static const SkyOpt stats_opts_table[] = {
+    {"stats-json", SKY_OPT_STRING, offsetof(SkyPlayOpts, stats_json),
+     sizeof(((SkyPlayOpts *)0)->stats_json), 0, 0, NULL, "", "FILE|-",
+     "write per-frame timelines, per-second and summary lines as JSON lines"},
+    {"frame-md5", SKY_OPT_STRING, offsetof(SkyPlayOpts, frame_md5),
+     sizeof(((SkyPlayOpts *)0)->frame_md5), 0, 0, NULL, "", "FILE|-",
+     "write the MD5 of every decoded picture, as 'ffmpeg -f framemd5' does"},
+    SKY_OPT_END,
+};
+
+typedef struct Play {
+    SkyGlobalOpts global;
+    SkyPlayOpts opts;
+    SkyDecoderOpts decoder_opts;
+    SkyRenderOpts render_opts;
+    SkyAudioOpts audio_opts;
+    const char *path;
+
+    /* Resources, in the order they are set up. */
+    SkyStatsOut *stats;
+    SkySourceFile *source;
+    SkyFrameMd5 *md5;
+    bool sdl_video;
+    SkyAudio *audio;
+    SkyRender *render;
+    SkyVideoPipeline *vp;
+    Uint32 wake_event; /* SDL user event type */
+    _Atomic bool wake_pending;
+} Play;
+
+static volatile sig_atomic_t g_quit;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_quit = 1;
+}
+
+static void set_groups(Play *p, SkyOptGroup *g)
+{
+    g[0] = (SkyOptGroup){"Play", play_opts_table, &p->opts};
+    g[1] = (SkyOptGroup){"Video decoding", sky_decoder_opts_table, &p->decoder_opts};
+    g[2] = (SkyOptGroup){"Window", sky_render_opts_table, &p->render_opts};
+    g[3] = (SkyOptGroup){"Audio", sky_audio_opts_table, &p->audio_opts};
+    g[4] = (SkyOptGroup){"Statistics and checks", stats_opts_table, &p->opts};
+    g[5] = (SkyOptGroup){"General", sky_global_opts_table, &p->global};
+}
+#define NGROUPS 6
+
+void sky_play_usage(void)
+{
+    Play p;
+    SkyOptGroup groups[NGROUPS];
+    memset(&p, 0, sizeof(p));
+    set_groups(&p, groups);
+    printf("Usage: skylight play [OPTIONS] FILE\n\n"
+           "Plays the H.264, HEVC or AV1 video (and Opus audio) of a local file through the same\n"
+           "queue, decoder and presentation path as a stream. In a window when a display is\n"
+           "available; --headless decodes without one. Every run ends with a summary.\n");
+    sky_cli_print_groups(stdout, groups, NGROUPS);
+}
+
+/* Decoder thread: a picture is ready. Posts at most one event until the main thread looks. */
+static void wake_main(void *opaque)
+{
+    Play *p = opaque;
+    if (!p->render || atomic_exchange(&p->wake_pending, true))
+        return;
+    SDL_Event ev = {.type = p->wake_event};
+    SDL_PushEvent(&ev);
+}
+
+static void audio_figures(Play *p, SkyAudioFigures *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (p->audio)
+        sky_audio_figures(p->audio, a);
+}
+
+/* Shows (or, headless, hands off) one picture and finishes its timeline. */
+static void present(Play *p, AVFrame **frame, SkyFrameTiming *t)
+{
+    int ret = p->render ? sky_render_frame(p->render, *frame) : 0;
+    t->presented_us = sky_time_us();
+    if (ret < 0) {
+        t->fate = SKY_FATE_DROPPED;
+        t->drop_reason = SKY_DROP_DECODE_ERROR;
+        t->presented_us = 0;
+    } else {
+        t->fate = SKY_FATE_PRESENTED;
+    }
+    sky_stats_out_frame_done(p->stats, t);
+    av_frame_free(frame);
+}
+
+static void handle_event(Play *p, const SDL_Event *ev)
+{
+    switch (ev->type) {
+    case SDL_QUIT:
+        g_quit = 1;
+        break;
+    case SDL_WINDOWEVENT:
+        if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
+            ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            sky_render_redraw(p->render);
+        break;
+    case SDL_KEYDOWN:
+        if (ev->key.keysym.sym == SDLK_F11)
+            sky_render_toggle_fullscreen(p->render);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Runs until the file ends, --duration passes or the user quits. Returns 0 or an error. */
+static int run_loop(Play *p)
+{
+    int64_t start = sky_time_us();
+    int64_t end = p->opts.duration_s > 0 ? start + (int64_t)(p->opts.duration_s * 1e6) : 0;
+    SkyAudioFigures af;
+    for (;;) {
+        if (g_quit) {
+            SKY_LOGI(TAG, "stopped by the user");
+            return 0;
+        }
+        if (p->render) {
+            SDL_Event ev;
+            if (SDL_WaitEventTimeout(&ev, 20)) {
+                do {
+                    if (ev.type == p->wake_event)
+                        atomic_store(&p->wake_pending, false);
+                    else
+                        handle_event(p, &ev);
+                } while (SDL_PollEvent(&ev));
+            }
+        }
+        AVFrame *frame = NULL;
+        SkyFrameTiming t;
+        int ret = sky_video_pipeline_take(p->vp, &frame, &t, p->render ? 0 : 20000);
+        if (ret == 0)
+            present(p, &frame, &t);
+        else if (ret == SKY_ERR(EPIPE))
+            return 0;
+        else if (ret != SKY_ERR(EAGAIN) && ret != SKY_ERR(ETIMEDOUT))
+            return ret;
+        int64_t now = sky_time_us();
+        audio_figures(p, &af);
+        sky_stats_out_tick(p->stats, now, &af);
+        if (end && now >= end) {
+            SKY_LOGI(TAG, "stopping after %.3g s (--duration)", p->opts.duration_s);
+            return 0;
+        }
+    }
+}
+
+static int setup(Play *p)
+{
+    int ret = sky_stats_out_create(&p->stats, p->opts.stats_json, sky_time_us());
+    if (ret < 0)
+        return ret;
+    ret = sky_source_file_open(&p->source, p->path);
+    if (ret < 0)
+        return ret;
+    SkySourceInfo info;
+    sky_source_file_info(p->source, &info);
+    if (p->opts.frame_md5[0]) {
+        ret = sky_frame_md5_open(&p->md5, p->opts.frame_md5, info.time_base);
+        if (ret < 0)
+            return ret;
+    }
+    if (!p->opts.headless) {
+        if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+            SKY_LOGE(TAG, "no display to open a window on (%s); use --headless to decode "
+                          "without one",
+                     SDL_GetError());
+            return SKY_ERR(ENODEV);
+        }
+        p->sdl_video = true;
+        p->wake_event = SDL_RegisterEvents(1);
+        ret = sky_render_create(&p->render, &p->render_opts, "Skylight", info.width,
+                                info.height);
+        if (ret < 0)
+            return ret;
+    }
+    if (info.has_audio && p->audio_opts.enabled) {
+        ret = sky_audio_create(&p->audio, &p->audio_opts, &info.opus);
+        if (ret < 0)
+            SKY_LOGW(TAG, "playing without sound: %s", sky_strerror(ret));
+    }
+    SkyVideoPipelineCfg vc = {
+        .decoder =
+            {
+                .opts = p->decoder_opts,
+                .codec_id = info.video_codec,
+                .extradata = info.extradata,
+                .extradata_len = info.extradata_len,
+                .width = info.width,
+                .height = info.height,
+                .low_delay = info.low_delay,
+            },
+        /* A file is decoded as ffmpeg does: errors are counted, decoding goes on. */
+        .policy = {.max_hw_failures = (uint32_t)p->decoder_opts.max_hw_failures,
+                   .resync_on_error = false},
+        .queue_frames = 8,
+        .stats = p->stats,
+        .md5 = p->md5,
+        .wake = wake_main,
+        .opaque = p,
+    };
+    ret = sky_video_pipeline_create(&p->vp, &vc);
+    if (ret < 0)
+        return ret;
+    return sky_source_file_start(p->source, p->vp, p->audio, p->opts.pacing);
+}
+
+static int teardown(Play *p, int status)
+{
+    /* Reverse order of setup: stop the producer, then the decoder, then the outputs. */
+    const char *backend = p->vp ? sky_video_pipeline_backend(p->vp) : "none";
+    sky_source_file_destroy(&p->source);
+    sky_video_pipeline_destroy(&p->vp);
+    if (p->audio && status == 0 && !g_quit && p->opts.pacing)
+        sky_audio_drain(p->audio, 2000000);
+    SkyAudioFigures af;
+    audio_figures(p, &af);
+    sky_audio_destroy(&p->audio);
+    sky_render_destroy(&p->render);
+    if (p->sdl_video)
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    if (sky_frame_md5_close(&p->md5) < 0 && status == 0)
+        status = SKY_ERR(EIO);
+    if (p->stats) {
+        char text[1024];
+        sky_stats_out_finish(p->stats, sky_time_us(), &af, text, sizeof(text));
+        bool stdout_busy = strcmp(p->opts.stats_json, "-") == 0 ||
+                           strcmp(p->opts.frame_md5, "-") == 0;
+        fprintf(stdout_busy ? stderr : stdout, "summary: %s; decoder %s\n", text, backend);
+    }
+    if (sky_stats_out_destroy(&p->stats) < 0 && status == 0)
+        status = SKY_ERR(EIO);
+    SDL_Quit();
+    return status;
+}
+
+int sky_play_main(int argc, char **argv)
+{
+    Play p;
+    memset(&p, 0, sizeof(p));
+    SkyOptGroup groups[NGROUPS];
+    set_groups(&p, groups);
+    const char *pos[1];
+    size_t npos;
+    bool help;
+    if (sky_cli_parse(argc, argv, groups, NGROUPS, pos, 1, &npos, &help) < 0)
+        return 2;
+    if (help) {
+        sky_play_usage();
+        return 0;
+    }
+    sky_log_set_level((SkyLogLevel)p.global.log_level);
+    if (npos != 1) {
+        fprintf(stderr, "skylight play: which file? (skylight play --help)\n");
+        return 2;
+    }
+    p.path = pos[0];
+
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int status = setup(&p);
+    if (status >= 0)
+        status = run_loop(&p);
+    status = teardown(&p, status);
+    return status < 0 ? 1 : 0;
+}

@@ -1,0 +1,30 @@
+/* Where frame timelines and per-second figures go: the timeline's counters and histograms, and
+ * optionally JSON lines (--stats-json FILE|-). Lines: {"type":"frame",...} per finished frame,
+ * {"type":"second",...} once a second, {"type":"summary",...} at the end. */
+#ifndef SKY_CLIENT_STATS_OUT_H
+#define SKY_CLIENT_STATS_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/timeline.h"
+
+typedef struct SkyStatsOut SkyStatsOut;
+
+/* json_path: NULL or "" for no JSON, "-" for stdout. Returns 0 or a negative errno (logged). */
+int sky_stats_out_create(SkyStatsOut **out, const char *json_path, int64_t t0_us);
+/* Flushes and closes. Accepts NULL. Returns the first write error, if any. */
+int sky_stats_out_destroy(SkyStatsOut **s);
+
+SkyTimeline *sky_stats_out_timeline(SkyStatsOut *s);
+/* A frame entered the pipeline (any thread). */
+void sky_stats_out_frame_in(SkyStatsOut *s);
+/* A frame was presented or dropped (any thread): recorded, and written as a JSON line. */
+void sky_stats_out_frame_done(SkyStatsOut *s, const SkyFrameTiming *f);
+/* Writes the per-second line when a second has passed since the last one (one thread). */
+void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio);
+/* Writes the summary JSON line and puts the one-line human summary into text. */
+void sky_stats_out_finish(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio,
+                          char *text, size_t text_cap);
+
+#endif
