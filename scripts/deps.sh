@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Skylight needs to build, test and run, if any are missing.
+# Idempotent: does nothing (and needs no network) when everything is there.
+# Usage: scripts/deps.sh [build|test]   (test adds the tools the test suite uses)
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config
+  libsdl2-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libopus-dev libenet-dev libssl-dev
+  ffmpeg  # makes the demo and test samples
+)
+test_pkgs=(
+  libcmocka-dev clang libclang-rt-14-dev  # unit tests, libFuzzer
+  xvfb x11-apps xauth                     # a real X server and xwd for window tests
+  python3
+)
+
+pkgs=("${build_pkgs[@]}")
+if [ "${1:-build}" = test ]; then
+  pkgs+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
