@@ -166,7 +166,7 @@ static void pace(SkySourceFile *s, int64_t t_us)
     }
 }
 
-static void submit_video(SkySourceFile *s, AVPacket **pkt, int64_t t_us, int64_t *fallback_index)
+static void submit_video(SkySourceFile *s, AVPacket **pkt, int64_t *fallback_index)
 {
     AVStream *st = s->fmt->streams[s->video_index];
     SkyFrameMeta meta = {
@@ -178,7 +178,6 @@ static void submit_video(SkySourceFile *s, AVPacket **pkt, int64_t t_us, int64_t
         meta.pts_us = av_rescale_q(meta.pts, st->time_base, AV_TIME_BASE_Q);
     else if (s->info.fps > 0)
         meta.pts_us = (int64_t)((double)*fallback_index * 1e6 / s->info.fps);
-    (void)t_us;
     (*fallback_index)++;
     while (!atomic_load(&s->abort_flag)) {
         int ret = sky_video_pipeline_submit(s->vp, pkt, &meta, 100000);
@@ -208,7 +207,7 @@ static void *reader_thread(void *arg)
             pace(s, t_us);
             AVPacket *owned = av_packet_clone(pkt);
             if (owned) {
-                submit_video(s, &owned, t_us, &index);
+                submit_video(s, &owned, &index);
                 av_packet_free(&owned); /* still ours if the pipeline refused it */
             }
         } else if (pkt->stream_index == s->audio_index && s->audio) {
