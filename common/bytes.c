@@ -8,7 +8,8 @@ static bool take(SkyReader *rd, size_t n, const uint8_t **p)
         rd->error = true;
         return false;
     }
-    *p = rd->data + rd->pos;
+    /* data is NULL only when len is 0; NULL + 0 is undefined in C, so it is not computed. */
+    *p = rd->data ? rd->data + rd->pos : NULL;
     rd->pos += n;
     return true;
 }
@@ -103,7 +104,7 @@ static bool put(SkyWriter *wr, size_t n, uint8_t **p)
         wr->error = true;
         return false;
     }
-    *p = wr->data + wr->pos;
+    *p = wr->data ? wr->data + wr->pos : NULL; /* as in take() */
     wr->pos += n;
     return true;
 }

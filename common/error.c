@@ -8,7 +8,7 @@ const char *sky_strerror(int err)
         return "success";
     /* strerror() is not thread-safe in general; glibc's strerrordesc_np is, but is not C11.
      * The few codes we produce are listed here; anything else falls back to a generic text. */
-    switch (-err) {
+    switch (-(long long)err) { /* widened: -INT_MIN does not fit in an int */
     case EINVAL: return "invalid argument";
     case ENOMEM: return "out of memory";
     case EAGAIN: return "try again";

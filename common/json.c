@@ -20,7 +20,8 @@ static void putf(SkyJson *j, const char *fmt, ...) __attribute__((format(printf,
 
 static void putf(SkyJson *j, const char *fmt, ...)
 {
-    char tmp[64];
+    /* Room for any double with up to 9 decimals (-DBL_MAX is 309 digits before the point). */
+    char tmp[352];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);

@@ -47,14 +47,15 @@ static void vlog(SkyLogLevel level, const char *tag, uint32_t suppressed, const 
     int m = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
     if (m > 0)
         len += (size_t)m < sizeof(line) - len ? (size_t)m : sizeof(line) - len - 1;
+    /* Strip a trailing newline the caller may have added (before the suffix goes on), then
+     * add exactly one at the end. */
+    while (len > 0 && line[len - 1] == '\n')
+        len--;
     if (suppressed && len < sizeof(line) - 1) {
         m = snprintf(line + len, sizeof(line) - len, " (%u similar suppressed)", suppressed);
         if (m > 0)
             len += (size_t)m < sizeof(line) - len ? (size_t)m : sizeof(line) - len - 1;
     }
-    /* Strip a trailing newline the caller may have added, then add exactly one. */
-    while (len > 0 && line[len - 1] == '\n')
-        len--;
     if (len >= sizeof(line) - 1)
         len = sizeof(line) - 2;
     line[len++] = '\n';

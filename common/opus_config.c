@@ -40,6 +40,7 @@ int sky_opus_head_parse(const uint8_t *data, size_t len, SkyOpusConfig *out)
     out->channels = channels;
     out->pre_skip = pre_skip;
     out->output_gain_q8 = (int16_t)gain;
+    out->mapping_family = family;
     if (family == 0) {
         if (channels > 2)
             return SKY_ERR(EBADMSG);
@@ -58,4 +59,27 @@ int sky_opus_head_parse(const uint8_t *data, size_t len, SkyOpusConfig *out)
     out->streams = streams;
     out->coupled = coupled;
     return sky_opus_config_validate(out);
+}
+
+int sky_opus_config_vorbis_to_sdl(SkyOpusConfig *c)
+{
+    /* from_vorbis[n - 1][i]: the Vorbis position of SDL channel i, for n channels. */
+    static const uint8_t from_vorbis[SKY_OPUS_MAX_CHANNELS][SKY_OPUS_MAX_CHANNELS] = {
+        {0},
+        {0, 1},
+        {0, 2, 1},
+        {0, 1, 2, 3},
+        {0, 2, 1, 3, 4},
+        {0, 2, 1, 5, 3, 4},
+        {0, 2, 1, 6, 5, 3, 4},
+        {0, 2, 1, 7, 5, 6, 3, 4},
+    };
+    if (sky_opus_config_validate(c) < 0)
+        return SKY_ERR(EINVAL);
+    const uint8_t *perm = from_vorbis[c->channels - 1];
+    uint8_t vorbis[SKY_OPUS_MAX_CHANNELS];
+    memcpy(vorbis, c->mapping, sizeof(vorbis));
+    for (int i = 0; i < c->channels; i++)
+        c->mapping[i] = vorbis[perm[i]];
+    return 0;
 }

@@ -11,6 +11,7 @@
 typedef struct Slot {
     void *item;
     uint32_t gen;
+    uint64_t serial; /* order of the push; lets a flush tell old items from newer ones */
 } Slot;
 
 struct SkyQueue {
@@ -26,6 +27,7 @@ struct SkyQueue {
     size_t head;  /* next to pop */
     size_t count;
     uint32_t gen;
+    uint64_t next_serial;
     bool aborted;
     uint64_t discarded;
 };
@@ -115,7 +117,7 @@ int sky_queue_push(SkyQueue *q, void *item, uint32_t gen, int64_t timeout_us)
             break;
         }
         if (q->count < q->capacity) {
-            q->slots[(q->head + q->count) % q->capacity] = (Slot){item, gen};
+            q->slots[(q->head + q->count) % q->capacity] = (Slot){item, gen, q->next_serial++};
             q->count++;
             pthread_cond_signal(&q->not_empty);
             break;
@@ -195,18 +197,25 @@ void sky_queue_abort(SkyQueue *q)
     pthread_mutex_unlock(&q->lock);
 }
 
-/* Takes every item out under the lock and frees them outside it, in batches. */
+/* Takes out every item queued when the drain started, under the lock, and frees them outside
+ * it, in batches. Items pushed meanwhile (into the room the drain makes) are newer than the
+ * flush and stay queued. */
 static void drain(SkyQueue *q, bool bump)
 {
     Slot batch[16];
     bool first = true;
+    uint64_t limit = 0;
     for (;;) {
         size_t n = 0;
         pthread_mutex_lock(&q->lock);
-        if (first && bump)
-            q->gen++;
-        first = false;
-        while (q->count > 0 && n < sizeof(batch) / sizeof(batch[0])) {
+        if (first) {
+            if (bump)
+                q->gen++;
+            limit = q->next_serial;
+            first = false;
+        }
+        while (q->count > 0 && n < sizeof(batch) / sizeof(batch[0]) &&
+               q->slots[q->head].serial < limit) {
             batch[n++] = q->slots[q->head];
             q->head = (q->head + 1) % q->capacity;
             q->count--;
