@@ -1,7 +1,11 @@
 /* Audio output: Opus (and Opus multistream) packets are decoded with libopus on the audio
  * thread and written into a lock-free ring that the SDL audio callback drains. Gaps in the
  * packets' media time are filled with Opus packet-loss concealment. The output buffer (ring plus
- * device buffer) is kept near a small target and its depth is measured. */
+ * device buffer) is kept near a small target and its depth is measured.
+ *
+ * The device is opened at 48 kHz, S16, with the config's channel count, exactly (SDL converts if
+ * the hardware wants otherwise). Channels come out in the order of cfg->mapping, which must
+ * therefore be SDL's order (see sky_opus_config_vorbis_to_sdl() for files). */
 #ifndef SKY_CLIENT_AUDIO_H
 #define SKY_CLIENT_AUDIO_H
 
@@ -14,7 +18,7 @@
 
 typedef struct SkyAudioOpts {
     bool enabled;      /* --audio / --no-audio */
-    int buffer_ms;     /* target output buffer (ring + device), ms */
+    int buffer_ms;     /* target output buffer (ring + device), ms, 5..200 */
 } SkyAudioOpts;
 
 extern const SkyOpt sky_audio_opts_table[];
@@ -23,21 +27,28 @@ typedef struct SkyAudio SkyAudio;
 
 /* Creates the decoder, opens the default SDL audio device (initialising SDL's audio subsystem)
  * and starts the audio thread. The SDL driver comes from SDL_AUDIODRIVER as usual (tests use
- * "dummy" or "disk"). Returns 0, SKY_ERR(ENODEV) if no device could be opened, SKY_ERR(EINVAL)
- * for a bad config. */
+ * "dummy" or "disk"). Returns 0, SKY_ERR(ENODEV) if no device could be opened (SDL's message is
+ * logged), SKY_ERR(EINVAL) for bad options or a config that does not validate. Neither opts nor
+ * cfg is kept. */
 int sky_audio_create(SkyAudio **out, const SkyAudioOpts *opts, const SkyOpusConfig *cfg);
-/* Stops the thread, closes the device. Accepts NULL; NULLs the pointer. */
+/* Aborts the packet queue, joins the audio thread, closes the device and quits the SDL audio
+ * subsystem it started; packets still queued are discarded. Accepts NULL; NULLs the pointer. */
 void sky_audio_destroy(SkyAudio **a);
 
 /* Hands over one Opus packet (the data is copied; the caller keeps its buffer) with its media
- * time in microseconds (the first packet's time is the origin; a later jump forward larger than
- * the packet duration is a gap to conceal). Never blocks: SKY_ERR(EAGAIN) when the packet queue
- * is full (the packet is counted as dropped). */
+ * time in microseconds, or INT64_MIN if unknown (then it is taken to follow the previous one).
+ * A packet later than expected (previous time + previous duration) by a packet or more (3/4 of
+ * one, for rounded timestamps) is a gap: up to 100 ms of it is concealed, a longer jump is
+ * played on without. A packet earlier than expected (late or duplicate) is dropped. Corrupt
+ * packets are counted and concealed.
+ * Never blocks and allocates nothing: SKY_ERR(EAGAIN) when all 64 packet slots are in use,
+ * SKY_ERR(E2BIG) for packets over 4000 bytes (both counted), SKY_ERR(EINVAL) for an empty one. */
 int sky_audio_submit(SkyAudio *a, const uint8_t *data, size_t len, int64_t pts_us);
-/* End of stream: waits until the queued audio has been played, at most timeout_us. */
+/* End of stream: waits until the queued packets are decoded and the ring and device buffer have
+ * played out, at most timeout_us. Submit nothing afterwards. */
 void sky_audio_drain(SkyAudio *a, int64_t timeout_us);
 
-/* A snapshot of the figures for stats (any thread). */
+/* A snapshot of the figures for stats (any thread). a may be NULL (all zero, not active). */
 void sky_audio_figures(SkyAudio *a, SkyAudioFigures *out);
 
 #endif

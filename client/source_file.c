@@ -119,6 +119,9 @@ int sky_source_file_open(SkySourceFile **out, const char *path)
                      ret == SKY_ERR(ENOSYS) ? "unsupported" : "malformed", par->ch_layout.nb_channels);
             continue;
         }
+        /* Files carry family 1 in the Vorbis channel order; the audio output takes SDL's. */
+        if (s->info.opus.mapping_family == 1)
+            sky_opus_config_vorbis_to_sdl(&s->info.opus);
         s->audio_index = (int)i;
         s->info.has_audio = true;
     }
@@ -204,6 +207,10 @@ static void *reader_thread(void *arg)
         }
         int64_t t_us = packet_time_us(s, pkt);
         if (pkt->stream_index == s->video_index) {
+            /* Elementary streams (.h264, .hevc) carry no timestamps: pace them at the frame
+             * rate, as submit_video times them. */
+            if (t_us == INT64_MIN && s->info.fps > 0)
+                t_us = (int64_t)((double)index * 1e6 / s->info.fps);
             pace(s, t_us);
             AVPacket *owned = av_packet_clone(pkt);
             if (owned) {
