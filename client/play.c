@@ -221,6 +221,17 @@ static int setup(Play *p)
             return SKY_ERR(ENODEV);
         }
         p->sdl_video = true;
+        /* Without a display SDL falls back to its offscreen driver: a window nobody sees.
+         * Only an explicit SDL_VIDEODRIVER may choose that. */
+        const char *driver = SDL_GetCurrentVideoDriver();
+        const char *forced = SDL_getenv("SDL_VIDEODRIVER");
+        if (driver && (!forced || !forced[0]) &&
+            (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+            SKY_LOGE(TAG, "no display to open a window on (SDL found only its '%s' video "
+                          "driver); use --headless to decode without one",
+                     driver);
+            return SKY_ERR(ENODEV);
+        }
         p->wake_event = SDL_RegisterEvents(1);
         ret = sky_render_create(&p->render, &p->render_opts, "Skylight", info.width,
                                 info.height);
@@ -274,7 +285,8 @@ static int teardown(Play *p, int status)
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
     if (sky_frame_md5_close(&p->md5) < 0 && status == 0)
         status = SKY_ERR(EIO);
-    if (p->stats) {
+    /* The summary is for runs that got as far as decoding. */
+    if (p->stats && strcmp(backend, "none") != 0) {
         char text[1024];
         sky_stats_out_finish(p->stats, sky_time_us(), &af, text, sizeof(text));
         bool stdout_busy = strcmp(p->opts.stats_json, "-") == 0 ||

@@ -1,0 +1,166 @@
+"""Makes the integration tests' clips with the ffmpeg CLI (the ctest fixture "samples").
+
+Usage: python3 gen_samples.py SAMPLES_DIR
+
+Idempotent: a clip whose stamp (NAME.recipe, a hash of how it is made) matches is kept; a
+clip is written under a temporary name and renamed, so an interrupted run leaves no half
+file. Clips are short and small so the suite stays fast under ASan and TSan on 2 cores.
+"""
+
+import os
+import sys
+
+import skytest
+
+X264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]  # B-frames on
+X265 = ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error"]
+
+
+def testsrc(w, h, fps, secs):
+    return ["-f", "lavfi", "-i", "testsrc2=size=%dx%d:rate=%d:duration=%s" % (w, h, fps, secs)]
+
+
+def pattern(w, h, fps, secs):
+    """Four static quadrants: red, green / blue, white (full-intensity RGB)."""
+    qw, qh = w // 2, h // 2
+    src = "color=c=0x%s:s=" + "%dx%d:r=%d:d=%s" % (qw, qh, fps, secs)
+    graph = ";".join([
+        (src % "FF0000") + "[a]", (src % "00FF00") + "[b]",
+        (src % "0000FF") + "[c]", (src % "FFFFFF") + "[d]",
+        "[a][b]hstack[top]", "[c][d]hstack[bot]", "[top][bot]vstack[v]",
+    ])
+    return ["-filter_complex", graph, "-map", "[v]"]
+
+
+def ff(*args):
+    return {"kind": "ffmpeg", "args": [a for part in args for a in part]}
+
+
+# name -> recipe. Derived clips name their sources; their stamps include the sources' recipes.
+SAMPLES = {
+    # Bit-exactness.
+    "h264.mkv": ff(testsrc(320, 240, 25, 1), X264, ["-g", "12"]),
+    "h264.h264": ff(testsrc(320, 240, 25, 1), X264, ["-g", "12"]),
+    "hevc.mkv": ff(testsrc(320, 240, 25, 1), X265, ["-g", "12"]),
+    "av1.mkv": ff(testsrc(320, 240, 25, 1),
+                  ["-c:v", "libaom-av1", "-usage", "realtime", "-cpu-used", "8", "-g", "12"]),
+    "odd_1366x768.mkv": ff(testsrc(1366, 768, 10, 1), X264),
+    "hevc10.mkv": ff(testsrc(320, 240, 25, 1), X265,
+                     ["-pix_fmt", "yuv420p10le", "-profile:v", "main10"]),
+    "h264_opus.mkv": ff(testsrc(320, 240, 25, 1),
+                        ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1"],
+                        X264, ["-c:a", "libopus", "-b:a", "32k", "-ac", "2"]),
+    "part_360.h264": ff(testsrc(640, 360, 25, 0.4), X264),
+    "part_720.h264": ff(testsrc(1280, 720, 25, 0.4), X264),
+    "reschange.h264": {"kind": "concat", "parts": ["part_360.h264", "part_720.h264"]},
+    "part_360.hevc": ff(testsrc(640, 360, 25, 0.4), X265),
+    "part_720.hevc": ff(testsrc(1280, 720, 25, 0.4), X265),
+    "reschange.hevc": {"kind": "concat", "parts": ["part_360.hevc", "part_720.hevc"]},
+    "long_h264.mkv": ff(testsrc(320, 240, 25, 2), X264, ["-g", "12"]),
+    "long_h264.h264": ff(testsrc(320, 240, 25, 2), X264, ["-g", "12"]),
+    "truncated.mkv": {"kind": "truncate", "src": "long_h264.mkv", "fraction": 0.6},
+    "truncated.h264": {"kind": "truncate_mid_nal", "src": "long_h264.h264", "fraction": 0.6},
+    # Bad input.
+    "notmedia.bin": {"kind": "random", "seed": 1, "size": 65536},
+    "empty.mkv": {"kind": "empty"},
+    "mpeg4.avi": ff(testsrc(160, 120, 25, 0.5), ["-c:v", "mpeg4"]),
+    "vp9.webm": ff(testsrc(160, 120, 25, 0.5),
+                   ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
+    "audio_only.ogg": ff(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1"],
+                         ["-c:a", "libopus", "-b:a", "32k"]),
+    "corrupt.h264": {"kind": "corrupt", "src": "long_h264.h264", "fraction": 0.45,
+                     "size": 3000, "seed": 2},
+    "long_hevc.hevc": ff(testsrc(320, 240, 25, 2), X265, ["-g", "12"]),
+    "corrupt.hevc": {"kind": "corrupt", "src": "long_hevc.hevc", "fraction": 0.45,
+                     "size": 3000, "seed": 3},
+    # Statistics and pacing.
+    "paced_2s.mkv": ff(testsrc(160, 120, 25, 2), X264),
+    "long_10s.mkv": ff(testsrc(160, 120, 10, 10), X264),
+    # Window tests: static colour quadrants; the resolution change also changes the aspect.
+    "pattern.mkv": ff(pattern(640, 360, 10, 6), X264),
+    "pattern10.mkv": ff(pattern(640, 360, 10, 6), X265,
+                        ["-pix_fmt", "yuv420p10le", "-profile:v", "main10"]),
+    "pattern_a.h264": ff(pattern(640, 360, 25, 2), X264),
+    "pattern_b.h264": ff(pattern(480, 360, 25, 3), X264),
+    "pattern_reschange.h264": {"kind": "concat", "parts": ["pattern_a.h264", "pattern_b.h264"]},
+}
+
+
+def full_recipe(name):
+    """The recipe with its sources' recipes folded in (what the stamp hashes)."""
+    r = dict(SAMPLES[name])
+    for key in ("src",):
+        if key in r:
+            r[key] = [r[key], full_recipe(r[key])]
+    if "parts" in r:
+        r["parts"] = [[p, full_recipe(p)] for p in r["parts"]]
+    return r
+
+
+def read(dirpath, name):
+    with open(os.path.join(dirpath, name), "rb") as f:
+        return f.read()
+
+
+def make(dirpath, name, done):
+    if name in done:
+        return
+    recipe = SAMPLES[name]
+    for dep in ([recipe["src"]] if "src" in recipe else []) + recipe.get("parts", []):
+        make(dirpath, dep, done)
+    path = os.path.join(dirpath, name)
+    full = full_recipe(name)
+    if skytest.up_to_date(path, full):
+        done.add(name)
+        return
+    kind = recipe["kind"]
+    if kind == "ffmpeg":
+        skytest.ffmpeg_make(path, recipe["args"])
+    elif kind == "concat":
+        skytest.write_atomic(path, b"".join(read(dirpath, p) for p in recipe["parts"]))
+    elif kind == "truncate":
+        data = read(dirpath, recipe["src"])
+        skytest.write_atomic(path, data[:int(len(data) * recipe["fraction"])])
+    elif kind == "truncate_mid_nal":
+        # Cut in the middle of the NAL unit found at `fraction` of the stream.
+        data = read(dirpath, recipe["src"])
+        starts = skytest.annexb_nal_starts(data) + [len(data)]
+        at = int(len(data) * recipe["fraction"])
+        i = max(k for k in range(len(starts) - 1) if starts[k] <= at)
+        begin, end = starts[i], starts[i + 1] - 3
+        skytest.check(end - begin > 16, "no NAL unit long enough to cut in %s" % recipe["src"])
+        skytest.write_atomic(path, data[:begin + (end - begin) // 2])
+    elif kind == "corrupt":
+        data = bytearray(read(dirpath, recipe["src"]))
+        at = int(len(data) * recipe["fraction"])
+        data[at:at + recipe["size"]] = skytest.rng_bytes(recipe["seed"], recipe["size"])
+        skytest.write_atomic(path, bytes(data))
+    elif kind == "random":
+        skytest.write_atomic(path, skytest.rng_bytes(recipe["seed"], recipe["size"]))
+    elif kind == "empty":
+        skytest.write_atomic(path, b"")
+    else:
+        raise ValueError(kind)
+    skytest.stamp(path, full)
+    done.add(name)
+    print("made %s (%d bytes)" % (name, os.path.getsize(path)), flush=True)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: gen_samples.py SAMPLES_DIR\n")
+        sys.exit(2)
+    dirpath = os.path.abspath(sys.argv[1])
+    os.makedirs(dirpath, exist_ok=True)
+    done = set()
+    try:
+        for name in SAMPLES:
+            make(dirpath, name, done)
+    except skytest.Failure as e:
+        print("FAIL: %s" % e, flush=True)
+        sys.exit(1)
+    print("%d samples ready in %s" % (len(done), dirpath))
+
+
+if __name__ == "__main__":
+    main()
