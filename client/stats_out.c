@@ -42,6 +42,8 @@ int sky_stats_out_create(SkyStatsOut **out, const char *json_path, int64_t t0_us
             free(s);
             return ret;
         }
+        /* Scripts read the lines as they come. */
+        setvbuf(s->f, NULL, _IOLBF, 0);
     }
     pthread_mutex_init(&s->lock, NULL);
     s->t0_us = t0_us;
