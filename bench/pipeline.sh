@@ -21,7 +21,7 @@ make_sample() { # name encoder-args...
   local out="$dir/$1"; shift
   [ -s "$out" ] && return
   ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=60 -t 5 \
-    -pix_fmt yuv420p "$@" "$out.tmp.mkv"
+    -pix_fmt yuv420p "$@" "$out.tmp.mkv" 2>/dev/null
   mv "$out.tmp.mkv" "$out"
 }
 make_sample h264.mkv -c:v libx264 -preset veryfast -tune zerolatency -x264-params slices=4 -b:v 20M
@@ -30,30 +30,45 @@ make_sample av1.mkv -c:v libsvtav1 -preset 12 -svtav1-params "tile-columns=2:til
 
 frames_of() { ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets -of csv=p=0 "$1"; }
 
-# Prints "wall_s cpu_s" for one command.
+# Prints "wall_s cpu_s" for one command: wall clock, and user+system CPU of it and its
+# children (os.wait4), so no /usr/bin/time is needed.
 measure() {
-  local t
-  t=$( { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-  awk '{printf "%.3f %.3f\n", $1, $2 + $3}' <<<"$t"
+  python3 - "$@" <<'PY'
+import os, subprocess, sys, time
+t0 = time.monotonic()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+wall = time.monotonic() - t0
+if os.waitstatus_to_exitcode(status) != 0:
+    sys.exit("benchmark command failed: %s" % " ".join(sys.argv[1:]))
+print("%.3f %.3f" % (wall, ru.ru_utime + ru.ru_stime))
+PY
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 echo "Pipeline overhead: $threads threads, median of $runs runs, 1080p60, 300 frames"
 printf "%-6s %14s %14s %14s %14s %8s %8s\n" codec sky_wall_ms/f ff_wall_ms/f sky_cpu_ms/f ff_cpu_ms/f wall_x cpu_x
-for c in h264 hevc av1; do
+# Rows: codec, then the ffmpeg decoder options. "av1-ld" holds ffmpeg's dav1d to the same one
+# frame of delay Skylight asks for (-flags low_delay; ffmpeg's default lets dav1d keep several
+# frames in flight, which buys throughput with latency).
+rows=("h264|" "hevc|" "av1|" "av1-ld|-flags low_delay")
+for row in "${rows[@]}"; do
+  name=${row%%|*}; ffopts=${row#*|}
+  c=${name%-ld}
   f="$dir/$c.mkv"
   n=$(frames_of "$f")
   : >"$dir/sky.txt"; : >"$dir/ff.txt"
   for _ in $(seq "$runs"); do
     measure "$sky" play --headless --no-pacing --no-audio --decoder software \
       --decoder-threads "$threads" "$f" >>"$dir/sky.txt"
-    measure ffmpeg -nostdin -hide_banner -threads "$threads" -thread_type slice -i "$f" \
-      -an -f null - >>"$dir/ff.txt"
+    # shellcheck disable=SC2086
+    measure ffmpeg -nostdin -hide_banner -threads "$threads" -thread_type slice $ffopts \
+      -i "$f" -an -f null - >>"$dir/ff.txt"
   done
   sw=$(cut -d' ' -f1 "$dir/sky.txt" | median); sc=$(cut -d' ' -f2 "$dir/sky.txt" | median)
   fw=$(cut -d' ' -f1 "$dir/ff.txt" | median); fc=$(cut -d' ' -f2 "$dir/ff.txt" | median)
-  awk -v c="$c" -v n="$n" -v sw="$sw" -v sc="$sc" -v fw="$fw" -v fc="$fc" 'BEGIN {
+  awk -v c="$name" -v n="$n" -v sw="$sw" -v sc="$sc" -v fw="$fw" -v fc="$fc" 'BEGIN {
     printf "%-6s %14.3f %14.3f %14.3f %14.3f %8.3f %8.3f\n", c, sw*1000/n, fw*1000/n,
       sc*1000/n, fc*1000/n, sw/fw, sc/fc }'
 done

@@ -143,8 +143,12 @@ static int open_context(SkyDecoder *d, const AVCodec *codec, bool hw)
         ctx->thread_type = FF_THREAD_SLICE;
         ctx->thread_count = d->cfg.opts.threads;
     }
-    if (strcmp(codec->name, "libdav1d") == 0)
+    if (strcmp(codec->name, "libdav1d") == 0) {
+        /* One frame in flight: FFmpeg 5.1's wrapper sets dav1d's max_frame_delay to 1 from the
+         * low-delay flag; FFmpeg 6 and later also take the option by name. */
+        ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
         av_dict_set(&dict, "max_frame_delay", "1", 0);
+    }
     int ret = avcodec_open2(ctx, codec, &dict);
     av_dict_free(&dict);
     return ret;
