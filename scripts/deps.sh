@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config
   libsdl2-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
-  libopus-dev libenet-dev libssl-dev
+  libopus-dev libenet-dev libssl-dev libexpat1-dev libcurl4-openssl-dev
   ffmpeg  # makes the demo and test samples
 )
 test_pkgs=(
