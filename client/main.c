@@ -8,6 +8,7 @@
 #include <SDL.h>
 
 #include "client/cli.h"
+#include "client/host_cmds.h"
 #include "client/play.h"
 #include "common/log.h"
 
@@ -24,10 +25,13 @@ static void print_help(void)
 {
     printf("Usage: skylight [--version] [--help] VERB [OPTIONS] [ARGS]\n\n"
            "Skylight is a low-latency GameStream (Sunshine) client.\n\n"
-           "Verbs:\n"
-           "  play FILE      play a local H.264/HEVC/AV1 file through the streaming pipeline\n"
-           "                 (checks the decoder, renderer and audio set-up without a host)\n"
-           "  help VERB      the options of a verb\n\n"
+           "Verbs:\n");
+    sky_host_cmd_list(stdout);
+    printf("  %-16s %s\n", "play FILE",
+           "play a local H.264/HEVC/AV1 file through the streaming pipeline (checks the\n"
+           "                   decoder, renderer and audio set-up without a host)");
+    printf("  %-16s %s\n\n", "help VERB", "the options of a verb");
+    printf(
            "Every verb takes --log-level=error|warn|info|verbose|debug and --config=FILE.\n"
            "Options can also be set in $XDG_CONFIG_HOME/skylight/skylight.conf as\n"
            "'option = value' lines. 'skylight VERB --help' lists a verb's options with defaults.\n");
@@ -67,12 +71,16 @@ int main(int argc, char **argv)
     if (strcmp(verb, "help") == 0) {
         if (argc > 2 && strcmp(argv[2], "play") == 0)
             sky_play_usage();
+        else if (argc > 2 && sky_host_cmd_exists(argv[2]))
+            sky_host_cmd_usage(argv[2]);
         else
             print_help();
         return 0;
     }
     if (strcmp(verb, "play") == 0)
         return sky_play_main(argc - 1, argv + 1);
+    if (sky_host_cmd_exists(verb))
+        return sky_host_cmd_main(argc - 1, argv + 1);
     fprintf(stderr, "skylight: unknown verb '%s' (see skylight --help)\n", verb);
     return 2;
 }

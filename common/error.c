@@ -27,6 +27,13 @@ const char *sky_strerror(int err)
     case E2BIG: return "too large";
     case EOVERFLOW: return "overflow";
     case ESHUTDOWN: return "aborted";
+    case ECONNREFUSED: return "connection refused";
+    case EHOSTUNREACH: return "host unreachable";
+    case EKEYREJECTED: return "certificate rejected";
+    case ENOTDIR: return "not a directory";
+    case ENAMETOOLONG: return "name too long";
+    case EPERM: return "operation not permitted";
+    case EBUSY: return "busy";
     default: return "error";
     }
 }

@@ -107,7 +107,7 @@ const SkyApp *sky_applist_find(const SkyAppList *l, const char *id_or_title);
 /* The RTSP session URL from /launch or /resume ("rtsp://h:p" or "rtspenc://h:p"). */
 typedef struct SkySessionUrl {
     bool encrypted;           /* rtspenc: */
-    char host[64];            /* without brackets */
+    char host[256];           /* without brackets */
     uint16_t port;
 } SkySessionUrl;
 

@@ -88,6 +88,19 @@ void sky_json_obj_end(SkyJson *j)
     j->need_comma = true;
 }
 
+void sky_json_arr_begin(SkyJson *j, const char *k)
+{
+    key(j, k);
+    put(j, "[", 1);
+    j->need_comma = false;
+}
+
+void sky_json_arr_end(SkyJson *j)
+{
+    put(j, "]", 1);
+    j->need_comma = true;
+}
+
 void sky_json_str(SkyJson *j, const char *k, const char *value)
 {
     key(j, k);

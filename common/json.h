@@ -18,6 +18,8 @@ typedef struct SkyJson {
 void sky_json_init(SkyJson *j, char *buf, size_t cap);
 void sky_json_obj_begin(SkyJson *j, const char *key); /* key NULL at top level */
 void sky_json_obj_end(SkyJson *j);
+void sky_json_arr_begin(SkyJson *j, const char *key); /* key NULL inside an array */
+void sky_json_arr_end(SkyJson *j);
 void sky_json_str(SkyJson *j, const char *key, const char *value);
 void sky_json_int(SkyJson *j, const char *key, int64_t value);
 void sky_json_uint(SkyJson *j, const char *key, uint64_t value);

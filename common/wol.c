@@ -1,0 +1,36 @@
+#include "common/wol.h"
+
+#include <string.h>
+
+#include "common/error.h"
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int sky_mac_parse(const char *s, uint8_t mac[6])
+{
+    if (strlen(s) != 17)
+        return SKY_ERR(EINVAL);
+    for (int i = 0; i < 6; i++) {
+        int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+        if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':' && s[3 * i + 2] != '-'))
+            return SKY_ERR(EINVAL);
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+void sky_wol_packet(const uint8_t mac[6], uint8_t out[SKY_WOL_PACKET_LEN])
+{
+    memset(out, 0xff, 6);
+    for (int i = 0; i < 16; i++)
+        memcpy(out + 6 + 6 * i, mac, 6);
+}
