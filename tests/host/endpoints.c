@@ -1,0 +1,441 @@
+#include "tests/host/endpoints.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/hex.h"
+#include "common/hostapi.h"
+#include "common/log.h"
+#include "tests/host/pair.h"
+#include "tests/host/state.h"
+
+#define TAG "th-api"
+
+/* Sunshine's default display modes: every resolution at every refresh rate. */
+static const uint16_t k_resolutions[][2] = {
+    {352, 240},   {480, 360},   {858, 480},   {1280, 720},  {1920, 1080}, {2560, 1080},
+    {2560, 1440}, {3440, 1440}, {1920, 1200}, {3840, 2160}, {3840, 1600},
+};
+static const uint16_t k_fps[] = {10, 30, 60, 90, 120};
+
+/* A 2x2 RGB PNG: what /appasset returns for every app. */
+static const uint8_t k_png[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+    0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd,
+    0xd4, 0x9a, 0x73, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x30,
+    0x48, 0x98, 0x00, 0x44, 0x0c, 0x10, 0x0a, 0x00, 0x1e, 0x0e, 0x04, 0x81, 0xf5, 0x34, 0x7a,
+    0x91, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+
+void sky_th_reply_free(SkyThReply *rep)
+{
+    free(rep->data);
+    rep->data = NULL;
+    rep->len = 0;
+}
+
+void sky_th_reply_xml(SkyThReply *rep, SkyThXml *x, int status)
+{
+    char *doc = NULL;
+    size_t len = 0;
+    rep->status = status;
+    if (sky_th_xml_finish(x, &doc, &len) == 0)
+        sky_th_http_response("200 OK", "", doc, len, &rep->data, &rep->len);
+    free(doc);
+    sky_th_xml_free(x);
+}
+
+void sky_th_reply_error(SkyThReply *rep, int status, const char *msg, const char *elem,
+                        int value)
+{
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", status);
+    if (msg)
+        sky_th_xml_attr(&x, "status_message", msg);
+    if (elem)
+        sky_th_xml_elem_int(&x, elem, value);
+    sky_th_reply_xml(rep, &x, status);
+}
+
+void sky_th_reply_unauthorized(SkyThReply *rep)
+{
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 401);
+    /* Sunshine answers before it has read the request, so its path is always empty. */
+    sky_th_xml_attr(&x, "query", "");
+    sky_th_xml_attr(&x, "status_message",
+                    "The client is not authorized. Certificate verification failed.");
+    sky_th_reply_xml(rep, &x, 401);
+}
+
+void sky_th_reply_http_error(SkyThReply *rep, int code)
+{
+    const char *status = code == 413 ? "413 Payload Too Large" : "400 Bad Request";
+    SkyThXml x;
+    char *doc = NULL;
+    size_t len = 0;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", code);
+    sky_th_xml_attr(&x, "status_message", status + 4);
+    if (sky_th_xml_finish(&x, &doc, &len) == 0)
+        sky_th_http_response(status, "", doc, len, &rep->data, &rep->len);
+    free(doc);
+    sky_th_xml_free(&x);
+    rep->status = code;
+    rep->keep_alive = false;
+}
+
+/* Sunshine's not_found writes a 200 reply holding <root status_code="404"/> and then, into the
+ * same stream, a stray "HTTP/1.1 404 NOT FOUND" line and the document again. */
+static void reply_not_found(SkyThReply *rep)
+{
+    static const char trailer[] = "HTTP/1.1 404 NOT FOUND\r\n";
+    SkyThXml x;
+    char *doc = NULL, *resp = NULL;
+    size_t len = 0, resp_len = 0;
+    rep->status = 404;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 404);
+    if (sky_th_xml_finish(&x, &doc, &len) == 0 &&
+        sky_th_http_response("200 OK", "", doc, len, &resp, &resp_len) == 0) {
+        char *all = realloc(resp, resp_len + sizeof(trailer) - 1 + len);
+        if (all) {
+            memcpy(all + resp_len, trailer, sizeof(trailer) - 1);
+            memcpy(all + resp_len + sizeof(trailer) - 1, doc, len);
+            rep->data = all;
+            rep->len = resp_len + sizeof(trailer) - 1 + len;
+            resp = NULL;
+        }
+    }
+    free(resp);
+    free(doc);
+    sky_th_xml_free(&x);
+}
+
+/* ---- Helpers for query arguments ---- */
+
+/* A decimal integer argument in [min, max]. Returns 1 if present and valid, 0 if absent (out
+ * gets def), -1 if malformed. */
+static int arg_int(const SkyThReq *req, const char *name, long long min, long long max,
+                   long long def, long long *out)
+{
+    const char *v = sky_th_req_arg(req, name);
+    *out = def;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end || errno == ERANGE || x < min || x > max)
+        return -1;
+    *out = x;
+    return 1;
+}
+
+/* "WxHxF"; absent means 0x0x0 as in Sunshine. Returns false if malformed. */
+static bool parse_mode(const char *s, int *w, int *h, int *fps)
+{
+    long v[3] = {0, 0, 0};
+    *w = *h = *fps = 0;
+    if (!s)
+        return true;
+    const char *p = s;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        errno = 0;
+        v[i] = strtol(p, &end, 10);
+        if (end == p || errno == ERANGE || v[i] < 0 || v[i] > 16384)
+            return false;
+        if (i < 2 && *end != 'x')
+            return false;
+        if (i == 2 && *end != '\0')
+            return false;
+        p = end + 1;
+    }
+    *w = (int)v[0];
+    *h = (int)v[1];
+    *fps = (int)v[2];
+    return true;
+}
+
+static void session_url(const SkyThHost *h, const SkyThConnInfo *ci, const SkyThLaunch *l,
+                        char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s%s%s:%d", l->corever >= 1 ? "rtspenc://" : "rtsp://",
+             ci->local_v6 ? "[" : "", ci->local_addr, ci->local_v6 ? "]" : "",
+             h->cfg->rtsp_port);
+}
+
+/* Fills l from the /launch or /resume arguments (rikey and rikeyid must be present). On a
+ * malformed argument, returns its name. */
+static const char *parse_launch(const SkyThReq *req, SkyThLaunch *l)
+{
+    long long v;
+    const char *rikey = sky_th_req_arg(req, "rikey");
+    size_t klen = 0;
+    if (!rikey || strlen(rikey) != 32 ||
+        sky_hex_decode(rikey, 32, l->rikey, sizeof(l->rikey), &klen) < 0)
+        return "rikey";
+    if (arg_int(req, "rikeyid", INT32_MIN, UINT32_MAX, 0, &v) < 0)
+        return "rikeyid";
+    l->rikeyid = (uint32_t)v;
+    if (!parse_mode(sky_th_req_arg(req, "mode"), &l->width, &l->height, &l->fps))
+        return "mode";
+    if (arg_int(req, "surroundAudioInfo", 0, INT32_MAX, 196610, &v) < 0)
+        return "surroundAudioInfo";
+    l->surround_info = (int)v;
+    if (arg_int(req, "corever", INT32_MIN, INT32_MAX, 0, &v) < 0)
+        return "corever";
+    l->corever = (int)v;
+    if (arg_int(req, "hdrMode", INT32_MIN, INT32_MAX, 0, &v) < 0)
+        return "hdrMode";
+    l->hdr_mode = (int)v;
+    if (arg_int(req, "sops", INT32_MIN, INT32_MAX, 0, &v) < 0)
+        return "sops";
+    l->sops = (int)v;
+    if (arg_int(req, "gcmap", INT32_MIN, INT32_MAX, 0, &v) < 0)
+        return "gcmap";
+    l->gcmap = (int)v;
+    const char *uid = sky_th_req_arg(req, "uniqueid");
+    sky_th_sanitize(uid ? uid : "unknown", l->uniqueid, sizeof(l->uniqueid), false);
+    return NULL;
+}
+
+static void bad_param(SkyThReply *rep, const char *name, const char *elem)
+{
+    char msg[96];
+    snprintf(msg, sizeof(msg), "Invalid %s parameter", name);
+    sky_th_reply_error(rep, 400, msg, elem, 0);
+}
+
+/* ---- Endpoints ---- */
+
+static void serverinfo(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req,
+                       SkyThReply *rep)
+{
+    const SkyThCfg *cfg = h->cfg;
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 200);
+    sky_th_xml_elem(&x, "hostname", cfg->hostname);
+    sky_th_xml_elem(&x, "appversion", cfg->appversion);
+    sky_th_xml_elem(&x, "GfeVersion", cfg->gfe_version);
+    sky_th_xml_elem(&x, "uniqueid", sky_th_state_uniqueid(h->state));
+    sky_th_xml_elem_int(&x, "HttpsPort", h->https_port);
+    sky_th_xml_elem_int(&x, "ExternalPort", h->http_port);
+    sky_th_xml_elem(&x, "MaxLumaPixelsHEVC",
+                    (uint32_t)cfg->codec_support & SKY_SCM_HEVC ? "1869449984" : "0");
+    /* The real MAC only for paired clients over HTTPS; a placeholder Moonlight ignores else. */
+    sky_th_xml_elem(&x, "mac", ci->tls ? cfg->mac : "00:00:00:00:00:00");
+    /* Over IPv6, Sunshine answers 127.0.0.1 (as GFE with its IPv6 forwarder did): LocalIP is
+     * an IPv4 field in clients. */
+    sky_th_xml_elem(&x, "LocalIP", ci->local_v6 ? "127.0.0.1" : ci->local_addr);
+    sky_th_xml_elem_int(&x, "ServerCodecModeSupport", (uint32_t)cfg->codec_support);
+    sky_th_xml_open(&x, "SupportedDisplayMode");
+    for (size_t r = 0; r < sizeof(k_resolutions) / sizeof(k_resolutions[0]); r++) {
+        for (size_t f = 0; f < sizeof(k_fps) / sizeof(k_fps[0]); f++) {
+            sky_th_xml_open(&x, "DisplayMode");
+            sky_th_xml_elem_int(&x, "Width", k_resolutions[r][0]);
+            sky_th_xml_elem_int(&x, "Height", k_resolutions[r][1]);
+            sky_th_xml_elem_int(&x, "RefreshRate", k_fps[f]);
+            sky_th_xml_close(&x, "DisplayMode");
+        }
+    }
+    sky_th_xml_close(&x, "SupportedDisplayMode");
+    sky_th_xml_elem_int(&x, "PairStatus", ci->tls && sky_th_req_arg(req, "uniqueid") ? 1 : 0);
+    pthread_mutex_lock(&h->lock);
+    uint32_t running = h->running_appid;
+    pthread_mutex_unlock(&h->lock);
+    sky_th_xml_elem_int(&x, "currentgame", running);
+    sky_th_xml_elem(&x, "state", running ? "SUNSHINE_SERVER_BUSY" : "SUNSHINE_SERVER_FREE");
+    sky_th_reply_xml(rep, &x, 200);
+}
+
+static void applist(SkyThHost *h, SkyThReply *rep)
+{
+    const uint32_t main10 = SKY_SCM_HEVC_MAIN10 | SKY_SCM_AV1_MAIN10;
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 200);
+    for (size_t i = 0; i < h->n_apps; i++) {
+        sky_th_xml_open(&x, "App");
+        sky_th_xml_elem_int(&x, "IsHdrSupported", (uint32_t)h->cfg->codec_support & main10 ? 1 : 0);
+        sky_th_xml_elem(&x, "AppTitle", h->apps[i].title);
+        sky_th_xml_elem_int(&x, "ID", h->apps[i].id);
+        sky_th_xml_close(&x, "App");
+    }
+    sky_th_reply_xml(rep, &x, 200);
+}
+
+static void launch_event(const char *what, const SkyThLaunch *l)
+{
+    sky_th_event("%s appid=%u mode=%dx%dx%d rikeyid=%u surround=%d corever=%d hdr=%d sops=%d "
+                 "localaudio=%d uniqueid=%s",
+                 what, l->appid, l->width, l->height, l->fps, l->rikeyid, l->surround_info,
+                 l->corever, l->hdr_mode, l->sops, l->local_audio, l->uniqueid);
+}
+
+static void launch(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, SkyThReply *rep)
+{
+    SkyThLaunch l;
+    long long v;
+    memset(&l, 0, sizeof(l));
+    if (!sky_th_req_arg(req, "rikey") || !sky_th_req_arg(req, "rikeyid") ||
+        !sky_th_req_arg(req, "localAudioPlayMode") || !sky_th_req_arg(req, "appid")) {
+        sky_th_reply_error(rep, 400, "Missing a required launch parameter", "resume", 0);
+        return;
+    }
+    if (arg_int(req, "appid", INT32_MIN, INT32_MAX, 0, &v) < 0) {
+        bad_param(rep, "appid", "gamesession");
+        return;
+    }
+    l.appid = v > 0 ? (uint32_t)v : 0;
+    if (arg_int(req, "localAudioPlayMode", INT32_MIN, INT32_MAX, 0, &v) < 0) {
+        bad_param(rep, "localAudioPlayMode", "gamesession");
+        return;
+    }
+    l.local_audio = (int)v;
+    const char *bad = parse_launch(req, &l);
+    if (bad) {
+        bad_param(rep, bad, "gamesession");
+        goto cleanup;
+    }
+
+    pthread_mutex_lock(&h->lock);
+    if (h->running_appid) {
+        pthread_mutex_unlock(&h->lock);
+        sky_th_reply_error(rep, 400, "An app is already running on this host", "resume", 0);
+        goto cleanup;
+    }
+    if (l.appid && !sky_th_app_find(h, l.appid)) {
+        pthread_mutex_unlock(&h->lock);
+        SKY_LOGW(TAG, "launch: no app with id %u", l.appid);
+        sky_th_reply_error(rep, 404, "Failed to start the specified application", "gamesession",
+                           0);
+        goto cleanup;
+    }
+    /* Sunshine starts nothing for appid 0 but still hands out a session. */
+    h->running_appid = l.appid;
+    h->session = l;
+    h->have_session = true;
+    pthread_mutex_unlock(&h->lock);
+
+    launch_event("launch", &l);
+    char url[128];
+    session_url(h, ci, &l, url, sizeof(url));
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 200);
+    sky_th_xml_elem(&x, "sessionUrl0", url);
+    sky_th_xml_elem_int(&x, "gamesession", 1);
+    sky_th_reply_xml(rep, &x, 200);
+cleanup:
+    sky_wipe(&l, sizeof(l));
+}
+
+static void resume(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, SkyThReply *rep)
+{
+    SkyThLaunch l;
+    long long v;
+    memset(&l, 0, sizeof(l));
+    pthread_mutex_lock(&h->lock);
+    uint32_t running = h->running_appid;
+    int local_audio = h->have_session ? h->session.local_audio : 0;
+    pthread_mutex_unlock(&h->lock);
+    if (!running) {
+        sky_th_reply_error(rep, 503, "No running app to resume", "resume", 0);
+        return;
+    }
+    if (!sky_th_req_arg(req, "rikey") || !sky_th_req_arg(req, "rikeyid")) {
+        sky_th_reply_error(rep, 400, "Missing a required resume parameter", "resume", 0);
+        return;
+    }
+    /* Newer clients send localAudioPlayMode on /resume too; else the launch's value stays. */
+    int has = arg_int(req, "localAudioPlayMode", INT32_MIN, INT32_MAX, 0, &v);
+    if (has < 0) {
+        bad_param(rep, "localAudioPlayMode", "resume");
+        return;
+    }
+    l.local_audio = has ? (int)v : local_audio;
+    const char *bad = parse_launch(req, &l);
+    if (bad) {
+        bad_param(rep, bad, "resume");
+        goto cleanup;
+    }
+
+    pthread_mutex_lock(&h->lock);
+    if (!h->running_appid) { /* a /cancel came in between */
+        pthread_mutex_unlock(&h->lock);
+        sky_th_reply_error(rep, 503, "No running app to resume", "resume", 0);
+        goto cleanup;
+    }
+    l.appid = h->running_appid;
+    h->session = l;
+    h->have_session = true;
+    pthread_mutex_unlock(&h->lock);
+
+    launch_event("resume", &l);
+    char url[128];
+    session_url(h, ci, &l, url, sizeof(url));
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 200);
+    sky_th_xml_elem(&x, "sessionUrl0", url);
+    sky_th_xml_elem_int(&x, "resume", 1);
+    sky_th_reply_xml(rep, &x, 200);
+cleanup:
+    sky_wipe(&l, sizeof(l));
+}
+
+static void cancel(SkyThHost *h, SkyThReply *rep)
+{
+    pthread_mutex_lock(&h->lock);
+    uint32_t was = h->running_appid;
+    h->running_appid = 0;
+    h->have_session = false;
+    sky_wipe(&h->session, sizeof(h->session));
+    pthread_mutex_unlock(&h->lock);
+    sky_th_event("cancel appid=%u", was);
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 200);
+    sky_th_xml_elem_int(&x, "cancel", 1);
+    sky_th_reply_xml(rep, &x, 200);
+}
+
+static void appasset(SkyThReply *rep)
+{
+    rep->status = 200;
+    sky_th_http_response("200 OK", "Content-Type: image/png\r\n", k_png, sizeof(k_png),
+                         &rep->data, &rep->len);
+}
+
+void sky_th_handle(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, SkyThReply *rep)
+{
+    memset(rep, 0, sizeof(*rep));
+    if (ci->tls && !ci->authorized) {
+        sky_th_reply_unauthorized(rep);
+        return;
+    }
+    const char *p = req->path;
+    if (strcmp(p, "/serverinfo") == 0)
+        serverinfo(h, ci, req, rep);
+    else if (strcmp(p, "/pair") == 0)
+        sky_th_pair_handle(h, ci, req, rep);
+    else if (ci->tls && strcmp(p, "/applist") == 0)
+        applist(h, rep);
+    else if (ci->tls && strcmp(p, "/appasset") == 0)
+        appasset(rep);
+    else if (ci->tls && strcmp(p, "/launch") == 0)
+        launch(h, ci, req, rep);
+    else if (ci->tls && strcmp(p, "/resume") == 0)
+        resume(h, ci, req, rep);
+    else if (ci->tls && strcmp(p, "/cancel") == 0)
+        cancel(h, rep);
+    else
+        reply_not_found(rep);
+}

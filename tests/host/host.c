@@ -1,0 +1,205 @@
+#include "tests/host/host.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "tests/host/pair.h"
+#include "tests/host/state.h"
+
+#define TAG "testhost"
+
+static pthread_mutex_t g_event_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void sky_th_event(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof(line) - 1 ? (size_t)n : sizeof(line) - 2;
+    line[len++] = '\n';
+    pthread_mutex_lock(&g_event_lock);
+    fwrite(line, 1, len, stdout);
+    fflush(stdout);
+    pthread_mutex_unlock(&g_event_lock);
+}
+
+void sky_th_sanitize(const char *s, char *out, size_t cap, bool keep_spaces)
+{
+    size_t o = 0;
+    if (cap == 0)
+        return;
+    for (const char *p = s; *p && o + 1 < cap; p++) {
+        unsigned char c = (unsigned char)*p;
+        bool ok = c > 0x20 && c < 0x7f;
+        out[o++] = ok || (keep_spaces && c == ' ') ? (char)c : '?';
+    }
+    out[o] = '\0';
+}
+
+/* CRC-32 (IEEE, reflected), as boost::crc_32_type computes it. */
+static uint32_t crc32_ieee(const char *s, size_t n)
+{
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint8_t)s[i];
+        for (int k = 0; k < 8; k++)
+            crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+    }
+    return ~crc;
+}
+
+/* Sunshine's id: the CRC-32 read as an int32, made positive. */
+static uint32_t app_id_of(const char *s)
+{
+    int32_t v = (int32_t)crc32_ieee(s, strlen(s));
+    if (v == INT32_MIN)
+        v = INT32_MAX;
+    return (uint32_t)(v < 0 ? -v : v);
+}
+
+static bool id_taken(const SkyThApp *apps, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (apps[i].id == id)
+            return true;
+    return false;
+}
+
+int sky_th_apps_parse(const char *list, SkyThApp *apps, size_t cap, size_t *n, char *err,
+                      size_t errlen)
+{
+    *n = 0;
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len > 0) {
+            if (*n >= cap) {
+                snprintf(err, errlen, "--apps: more than %zu apps", cap);
+                return SKY_ERR(EINVAL);
+            }
+            SkyThApp *a = &apps[*n];
+            const char *eq = memchr(p, '=', len);
+            size_t tlen = eq ? (size_t)(eq - p) : len;
+            if (tlen == 0 || tlen >= sizeof(a->title)) {
+                snprintf(err, errlen, "--apps: bad title in '%.*s'", (int)(len > 60 ? 60 : len),
+                         p);
+                return SKY_ERR(EINVAL);
+            }
+            memcpy(a->title, p, tlen);
+            a->title[tlen] = '\0';
+            if (eq) {
+                char num[16];
+                size_t nlen = len - tlen - 1;
+                char *end;
+                if (nlen == 0 || nlen >= sizeof(num)) {
+                    snprintf(err, errlen, "--apps: bad id for '%s'", a->title);
+                    return SKY_ERR(EINVAL);
+                }
+                memcpy(num, eq + 1, nlen);
+                num[nlen] = '\0';
+                long long v = strtoll(num, &end, 10);
+                if (*end || v <= 0 || v > INT32_MAX || id_taken(apps, *n, (uint32_t)v)) {
+                    snprintf(err, errlen, "--apps: bad or repeated id '%s' for '%s'", num,
+                             a->title);
+                    return SKY_ERR(EINVAL);
+                }
+                a->id = (uint32_t)v;
+            } else {
+                a->id = app_id_of(a->title);
+                if (a->id == 0 || id_taken(apps, *n, a->id)) {
+                    /* Sunshine's fallback on a collision: hash the title with the index. */
+                    char buf[sizeof(a->title) + 16];
+                    snprintf(buf, sizeof(buf), "%s%zu", a->title, *n);
+                    a->id = app_id_of(buf);
+                }
+                if (a->id == 0 || id_taken(apps, *n, a->id)) {
+                    snprintf(err, errlen, "--apps: cannot give '%s' a unique id; add =ID",
+                             a->title);
+                    return SKY_ERR(EINVAL);
+                }
+            }
+            (*n)++;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+const SkyThApp *sky_th_app_find(const SkyThHost *h, uint32_t id)
+{
+    for (size_t i = 0; i < h->n_apps; i++)
+        if (h->apps[i].id == id)
+            return &h->apps[i];
+    return NULL;
+}
+
+static int parse_major(const char *appversion)
+{
+    int v = 0;
+    for (const char *p = appversion; *p >= '0' && *p <= '9' && v < 1000; p++)
+        v = v * 10 + (*p - '0');
+    return v;
+}
+
+int sky_th_host_init(SkyThHost *h, const SkyThCfg *cfg)
+{
+    char err[256];
+    int ret;
+    memset(h, 0, sizeof(*h));
+    h->cfg = cfg;
+    h->server_major = parse_major(cfg->appversion);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&h->lock, NULL);
+
+    ret = sky_th_apps_parse(cfg->apps, h->apps, SKY_TH_MAX_APPS, &h->n_apps, err, sizeof(err));
+    if (ret < 0) {
+        SKY_LOGE(TAG, "%s", err);
+        goto fail;
+    }
+    if ((ret = sky_th_state_open(&h->state, cfg->state_dir, cfg->cert, cfg->key)) < 0)
+        goto fail;
+    if ((ret = sky_th_pairings_create(&h->pairings)) < 0)
+        goto fail;
+    SKY_LOGI(TAG, "uniqueid %s, appversion %s, %zu app(s)", sky_th_state_uniqueid(h->state),
+             cfg->appversion, h->n_apps);
+    return 0;
+fail:
+    sky_th_host_destroy(h);
+    return ret;
+}
+
+void sky_th_host_destroy(SkyThHost *h)
+{
+    if (!h->cfg)
+        return;
+    sky_th_pairings_destroy(&h->pairings);
+    sky_th_state_close(&h->state);
+    pthread_cond_destroy(&h->cond);
+    pthread_mutex_destroy(&h->lock);
+    sky_wipe(&h->session, sizeof(h->session));
+    h->cfg = NULL;
+}
+
+void sky_th_host_stop(SkyThHost *h)
+{
+    pthread_mutex_lock(&h->lock);
+    h->stopping = true;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+}

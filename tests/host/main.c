@@ -1,0 +1,275 @@
+/* skylight-testhost: options, stdin commands, signals, start and stop (docs/testhost.md). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/pairing.h"
+#include "tests/host/host.h"
+#include "tests/host/pair.h"
+#include "tests/host/server.h"
+
+#define TAG "testhost"
+#define FIELD(f) offsetof(SkyThCfg, f), sizeof(((SkyThCfg *)0)->f)
+#define INTF(f) offsetof(SkyThCfg, f), 0
+
+const SkyOpt sky_th_opts_table[] = {
+    {"bind", SKY_OPT_STRING, FIELD(bind), 0, 0, NULL, "127.0.0.1", "ADDR",
+     "numeric address to listen on (\"::1\" for IPv6)"},
+    {"http-port", SKY_OPT_INT, INTF(http_port), 0, 65535, NULL, "47989", "N",
+     "plain HTTP port (0: any free port; see the ready line)"},
+    {"https-port", SKY_OPT_INT, INTF(https_port), 0, 65535, NULL, "47984", "N",
+     "HTTPS port (0: any free port)"},
+    {"rtsp-port", SKY_OPT_INT, INTF(rtsp_port), 1, 65535, NULL, "48010", "N",
+     "RTSP port announced in sessionUrl0"},
+    {"state-dir", SKY_OPT_STRING, FIELD(state_dir), 0, 0, NULL, "", "DIR",
+     "where the host identity and paired clients live (required)"},
+    {"cert", SKY_OPT_STRING, FIELD(cert), 0, 0, NULL, "", "FILE",
+     "host certificate to use instead of DIR/cert.pem (with --key)"},
+    {"key", SKY_OPT_STRING, FIELD(key), 0, 0, NULL, "", "FILE",
+     "host private key to use instead of DIR/key.pem (with --cert)"},
+    {"hostname", SKY_OPT_STRING, FIELD(hostname), 0, 0, NULL, "skylight-testhost", "NAME",
+     "host name in serverinfo"},
+    {"appversion", SKY_OPT_STRING, FIELD(appversion), 0, 0, NULL, "7.1.431.-1", "V",
+     "appversion in serverinfo (major >= 7: SHA-256 pairing, else SHA-1)"},
+    {"gfe-version", SKY_OPT_STRING, FIELD(gfe_version), 0, 0, NULL, "3.23.0.74", "V",
+     "GfeVersion in serverinfo"},
+    {"codec-support", SKY_OPT_INT, INTF(codec_support), 0, 2147483647.0, NULL, "0x101", "N",
+     "ServerCodecModeSupport (decimal or 0x hex; 0x101 = H.264 + HEVC)"},
+    {"mac", SKY_OPT_STRING, FIELD(mac), 0, 0, NULL, "02:00:00:00:00:01", "MAC",
+     "MAC address sent to paired clients over HTTPS"},
+    {"apps", SKY_OPT_STRING, FIELD(apps), 0, 0, NULL, "Desktop,Low Res Desktop,Steam Big Picture",
+     "LIST", "comma-separated app titles, each optionally =ID"},
+    {"pin", SKY_OPT_STRING, FIELD(pin), 0, 0, NULL, "", "NNNN",
+     "answer pairing requests at once with this PIN (else wait for 'pin NNNN' on stdin)"},
+    {"pin-timeout", SKY_OPT_INT, INTF(pin_timeout_s), 1, 86400, NULL, "120", "S",
+     "seconds a pairing request waits for the PIN"},
+    {"log-level", SKY_OPT_CHOICE, INTF(log_level), 0, 0, "error|warn|info|verbose|debug", "info",
+     NULL, "how much to log (to stderr)"},
+    SKY_OPT_END,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: skylight-testhost --state-dir DIR [options]\n"
+            "A GameStream host (Sunshine v0.23 behaviour) for tests. Stdin commands:\n"
+            "  pin NNNN   the PIN the user typed into the host (answers the waiting pairing)\n"
+            "  quit       stop\n"
+            "Events (one line each) go to stdout; see docs/testhost.md.\n\noptions:\n");
+    sky_opts_print_help(out, sky_th_opts_table);
+}
+
+static bool mac_ok(const char *m)
+{
+    if (strlen(m) != 17)
+        return false;
+    for (int i = 0; i < 17; i++) {
+        char c = m[i];
+        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (i % 3 == 2 ? c != ':' : !hex)
+            return false;
+    }
+    return true;
+}
+
+/* Returns 0, 1 if --help was asked for, or a negative error (reported). */
+static int parse_args(int argc, char **argv, SkyThCfg *cfg)
+{
+    char err[256];
+    int ret = sky_opts_defaults(sky_th_opts_table, cfg);
+    SKY_ASSERT(ret == 0);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            return 1;
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(stderr, "skylight-testhost: unexpected argument '%s' (see --help)\n", a);
+            return SKY_ERR(EINVAL);
+        }
+        char name[64];
+        const char *eq = strchr(a + 2, '=');
+        size_t n = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+        if (n >= sizeof(name)) {
+            fprintf(stderr, "skylight-testhost: unknown option '%.40s...'\n", a);
+            return SKY_ERR(EINVAL);
+        }
+        memcpy(name, a + 2, n);
+        name[n] = '\0';
+        const SkyOpt *o = sky_opts_find(sky_th_opts_table, name);
+        if (!o) {
+            fprintf(stderr, "skylight-testhost: unknown option '--%s' (see --help)\n", name);
+            return SKY_ERR(EINVAL);
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "skylight-testhost: --%s needs a value\n", name);
+                return SKY_ERR(EINVAL);
+            }
+            value = argv[++i];
+        }
+        if ((ret = sky_opts_set(o, cfg, value, err, sizeof(err))) < 0) {
+            fprintf(stderr, "skylight-testhost: %s\n", err);
+            return ret;
+        }
+    }
+    const char *bad = NULL;
+    if (!cfg->state_dir[0])
+        bad = "--state-dir is required";
+    else if (cfg->pin[0] && sky_pair_pin_valid(cfg->pin) < 0)
+        bad = "--pin must be 4 digits";
+    else if (!mac_ok(cfg->mac))
+        bad = "--mac must look like 02:00:00:00:00:01";
+    else if (!cfg->hostname[0])
+        bad = "--hostname must not be empty";
+    else if (!!cfg->cert[0] != !!cfg->key[0])
+        bad = "--cert and --key go together";
+    if (bad) {
+        fprintf(stderr, "skylight-testhost: %s\n", bad);
+        return SKY_ERR(EINVAL);
+    }
+    return 0;
+}
+
+/* Runs one stdin command. Returns true if the host should stop. */
+static bool command(SkyThHost *h, char *line)
+{
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+    char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p)
+        return false;
+    if (strcmp(p, "quit") == 0) {
+        SKY_LOGI(TAG, "quit: stopping");
+        return true;
+    }
+    if (strncmp(p, "pin", 3) == 0 && (p[3] == ' ' || p[3] == '\t' || !p[3])) {
+        char *pin = p + 3;
+        while (*pin == ' ' || *pin == '\t')
+            pin++;
+        char uid[SKY_TH_UNIQUEID_MAX + 1] = "";
+        int ret = sky_th_pair_enter_pin(h, pin, uid, sizeof(uid));
+        if (ret == SKY_ERR(EINVAL))
+            SKY_LOGW(TAG, "pin: a PIN is 4 digits; ignored");
+        else if (ret == SKY_ERR(ENOENT))
+            SKY_LOGW(TAG, "pin: no pairing waits for a PIN; ignored");
+        else
+            SKY_LOGI(TAG, "pin: entered for the pairing of %s", uid);
+        return false;
+    }
+    char shown[64];
+    sky_th_sanitize(p, shown, sizeof(shown), true);
+    SKY_LOGW(TAG, "unknown command '%s' (commands: pin NNNN, quit)", shown);
+    return false;
+}
+
+/* Serves stdin commands and signals until one says stop. */
+static void run(SkyThHost *h, int sfd)
+{
+    char line[512];
+    size_t len = 0;
+    bool stdin_open = true, overlong = false;
+    for (;;) {
+        struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
+        int n = poll(p, stdin_open ? 2 : 1, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            SKY_LOGE(TAG, "poll: %s", sky_strerror(SKY_ERR(errno)));
+            return;
+        }
+        if (p[0].revents) {
+            struct signalfd_siginfo si;
+            ssize_t r = read(sfd, &si, sizeof(si));
+            SKY_LOGI(TAG, "signal %d: stopping", r == (ssize_t)sizeof(si) ? (int)si.ssi_signo : 0);
+            return;
+        }
+        if (!stdin_open || !p[1].revents)
+            continue;
+        ssize_t r = read(STDIN_FILENO, line + len, sizeof(line) - 1 - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            SKY_LOGV(TAG, "stdin closed; stdin commands end (signals still stop the host)");
+            stdin_open = false;
+            continue;
+        }
+        len += (size_t)r;
+        for (;;) {
+            char *nl = memchr(line, '\n', len);
+            if (!nl)
+                break;
+            *nl = '\0';
+            bool stop = !overlong && command(h, line);
+            overlong = false;
+            size_t used = (size_t)(nl - line) + 1;
+            memmove(line, nl + 1, len - used);
+            len -= used;
+            if (stop)
+                return;
+        }
+        if (len == sizeof(line) - 1) {
+            SKY_LOGW(TAG, "stdin line over %zu bytes; ignored", sizeof(line) - 1);
+            overlong = true;
+            len = 0;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    SkyThCfg cfg;
+    SkyThHost host;
+    SkyThServer *srv = NULL;
+    int ret = parse_args(argc, argv, &cfg);
+    if (ret == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (ret < 0)
+        return 2;
+    sky_log_set_level((SkyLogLevel)cfg.log_level);
+
+    /* Signals arrive through a signalfd in this thread only; the threads started below inherit
+     * the blocked mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        SKY_LOGE(TAG, "signalfd: %s", sky_strerror(SKY_ERR(errno)));
+        return 1;
+    }
+    if (sky_th_host_init(&host, &cfg) < 0) {
+        close(sfd);
+        return 1;
+    }
+    if (sky_th_server_start(&srv, &host) < 0) {
+        sky_th_host_destroy(&host);
+        close(sfd);
+        return 1;
+    }
+    sky_th_event("ready http=%u https=%u", host.http_port, host.https_port);
+
+    run(&host, sfd);
+
+    sky_th_host_stop(&host);
+    sky_th_server_stop(&srv);
+    sky_th_host_destroy(&host);
+    close(sfd);
+    SKY_LOGI(TAG, "stopped");
+    return 0;
+}
