@@ -485,6 +485,9 @@ int sky_host_client_pair(SkyHostClient *hc, const char *pin, int64_t pin_timeout
     char *pem = NULL;
     if (ret == 0)
         ret = pair_confirm(hc, r->cert_pem, r->cert_len, err, errlen);
+    /* Paired hosts tell more over HTTPS (their MAC address, for wake-on-LAN). */
+    if (ret == 0 && serverinfo_https(hc, err, errlen) == 0 && !hc->paired)
+        SKY_LOGW(TAG, "%s paired but does not list this client as paired yet", hc->address);
     if (ret == 0 && !(pem = strdup(r->cert_pem)))
         ret = SKY_ERR(ENOMEM);
     if (ret == 0) {
