@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/fsutil.h"
 #include "common/error.h"
 #include "common/log.h"
 
@@ -102,17 +103,6 @@ static const char *config_arg(int argc, char **argv)
     return NULL;
 }
 
-static void default_config_path(char *buf, size_t cap)
-{
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    buf[0] = '\0';
-    if (xdg && xdg[0])
-        snprintf(buf, cap, "%s/skylight/skylight.conf", xdg);
-    else if (home && home[0])
-        snprintf(buf, cap, "%s/.config/skylight/skylight.conf", home);
-}
-
 int sky_cli_parse(int argc, char **argv, const SkyOptGroup *groups, size_t ngroups,
                   const char **pos, size_t max_pos, size_t *npos, bool *help)
 {
@@ -136,8 +126,9 @@ int sky_cli_parse(int argc, char **argv, const SkyOptGroup *groups, size_t ngrou
         if (ret < 0)
             return ret;
     } else {
-        default_config_path(path, sizeof(path));
-        if (path[0]) {
+        char dir[900];
+        if (sky_config_dir(dir, sizeof(dir)) == 0) {
+            snprintf(path, sizeof(path), "%s/skylight.conf", dir);
             int ret = apply_config(path, false, groups, ngroups);
             if (ret < 0)
                 return ret;

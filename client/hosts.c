@@ -12,6 +12,7 @@
 #include "client/fsutil.h"
 #include "common/crypto.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "common/opts.h"
 
@@ -35,17 +36,6 @@ static void escape(const char *s, char *out, size_t cap)
     out[j] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes into out; false if it does not fit. Malformed escapes are kept as they are. */
 static bool unescape(const char *s, char *out, size_t cap)
 {
@@ -54,7 +44,8 @@ static bool unescape(const char *s, char *out, size_t cap)
         if (j + 1 >= cap)
             return false;
         int hi, lo;
-        if (s[0] == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
+        if (s[0] == '%' && (hi = sky_hex_digit(s[1])) >= 0 &&
+            (lo = sky_hex_digit(s[2])) >= 0) {
             char c = (char)(hi << 4 | lo);
             out[j++] = (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
             s += 2;

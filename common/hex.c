@@ -12,7 +12,7 @@ void sky_hex_encode(const uint8_t *in, size_t len, char *out, bool upper)
     out[2 * len] = '\0';
 }
 
-static int nibble(char c)
+int sky_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -31,7 +31,7 @@ int sky_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size
     if (in_len / 2 > cap)
         return SKY_ERR(E2BIG);
     for (size_t i = 0; i < in_len; i += 2) {
-        int hi = nibble(in[i]), lo = nibble(in[i + 1]);
+        int hi = sky_hex_digit(in[i]), lo = sky_hex_digit(in[i + 1]);
         if (hi < 0 || lo < 0)
             return SKY_ERR(EBADMSG);
         out[i / 2] = (uint8_t)(hi << 4 | lo);

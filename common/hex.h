@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit (either case), or -1. */
+int sky_hex_digit(char c);
+
 /* Writes 2 * len characters and a NUL into out, which must hold 2 * len + 1 bytes. */
 void sky_hex_encode(const uint8_t *in, size_t len, char *out, bool upper);
 

@@ -3,24 +3,14 @@
 #include <string.h>
 
 #include "common/error.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "common/hex.h"
 
 int sky_mac_parse(const char *s, uint8_t mac[6])
 {
     if (strlen(s) != 17)
         return SKY_ERR(EINVAL);
     for (int i = 0; i < 6; i++) {
-        int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+        int hi = sky_hex_digit(s[3 * i]), lo = sky_hex_digit(s[3 * i + 1]);
         if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':' && s[3 * i + 2] != '-'))
             return SKY_ERR(EINVAL);
         mac[i] = (uint8_t)(hi << 4 | lo);

@@ -279,6 +279,21 @@ static void launch_event(const char *what, const SkyThLaunch *l)
                  l->corever, l->hdr_mode, l->sops, l->local_audio, l->uniqueid);
 }
 
+/* The success reply of /launch and /resume: the session URL and `flag` = 1. */
+static void session_started(const SkyThHost *h, const SkyThConnInfo *ci, const SkyThLaunch *l,
+                            const char *what, const char *flag, SkyThReply *rep)
+{
+    char url[128];
+    launch_event(what, l);
+    session_url(h, ci, l, url, sizeof(url));
+    SkyThXml x;
+    sky_th_xml_init(&x);
+    sky_th_xml_attr_int(&x, "status_code", 200);
+    sky_th_xml_elem(&x, "sessionUrl0", url);
+    sky_th_xml_elem_int(&x, flag, 1);
+    sky_th_reply_xml(rep, &x, 200);
+}
+
 static void launch(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, SkyThReply *rep)
 {
     SkyThLaunch l;
@@ -324,15 +339,7 @@ static void launch(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
     h->have_session = true;
     pthread_mutex_unlock(&h->lock);
 
-    launch_event("launch", &l);
-    char url[128];
-    session_url(h, ci, &l, url, sizeof(url));
-    SkyThXml x;
-    sky_th_xml_init(&x);
-    sky_th_xml_attr_int(&x, "status_code", 200);
-    sky_th_xml_elem(&x, "sessionUrl0", url);
-    sky_th_xml_elem_int(&x, "gamesession", 1);
-    sky_th_reply_xml(rep, &x, 200);
+    session_started(h, ci, &l, "launch", "gamesession", rep);
 cleanup:
     sky_wipe(&l, sizeof(l));
 }
@@ -378,15 +385,7 @@ static void resume(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
     h->have_session = true;
     pthread_mutex_unlock(&h->lock);
 
-    launch_event("resume", &l);
-    char url[128];
-    session_url(h, ci, &l, url, sizeof(url));
-    SkyThXml x;
-    sky_th_xml_init(&x);
-    sky_th_xml_attr_int(&x, "status_code", 200);
-    sky_th_xml_elem(&x, "sessionUrl0", url);
-    sky_th_xml_elem_int(&x, "resume", 1);
-    sky_th_reply_xml(rep, &x, 200);
+    session_started(h, ci, &l, "resume", "resume", rep);
 cleanup:
     sky_wipe(&l, sizeof(l));
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/hex.h"
 
 #define MAX_HEADER_LINES 128
 
@@ -23,17 +24,6 @@ size_t sky_th_req_head_len(const char *buf, size_t len)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes in[0..n) into out (at least n + 1 bytes), '+' meaning a space as in form
  * encoding. Returns the decoded length, or -1 for a bad escape or a decoded NUL. */
 static long decode(const char *in, size_t n, char *out)
@@ -44,7 +34,7 @@ static long decode(const char *in, size_t n, char *out)
         if (c == '%') {
             if (i + 2 >= n)
                 return -1;
-            int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
+            int hi = sky_hex_digit(in[i + 1]), lo = sky_hex_digit(in[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi << 4 | lo);
