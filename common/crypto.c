@@ -86,6 +86,156 @@ int sky_aes128_ecb(const uint8_t key[16], bool encrypt, const uint8_t *in, size_
     return ret;
 }
 
+struct SkyGcm {
+    EVP_CIPHER_CTX *enc;
+    EVP_CIPHER_CTX *dec;
+};
+
+int sky_gcm_create(SkyGcm **out, const uint8_t key[16])
+{
+    *out = NULL;
+    SkyGcm *g = calloc(1, sizeof(*g));
+    if (!g)
+        return SKY_ERR(ENOMEM);
+    g->enc = EVP_CIPHER_CTX_new();
+    g->dec = EVP_CIPHER_CTX_new();
+    if (!g->enc || !g->dec ||
+        EVP_EncryptInit_ex(g->enc, EVP_aes_128_gcm(), NULL, key, NULL) != 1 ||
+        EVP_DecryptInit_ex(g->dec, EVP_aes_128_gcm(), NULL, key, NULL) != 1) {
+        log_ssl("AES-128-GCM");
+        sky_gcm_destroy(&g);
+        return SKY_ERR(ENOMEM);
+    }
+    *out = g;
+    return 0;
+}
+
+void sky_gcm_destroy(SkyGcm **pg)
+{
+    SkyGcm *g = *pg;
+    if (!g)
+        return;
+    EVP_CIPHER_CTX_free(g->enc);
+    EVP_CIPHER_CTX_free(g->dec);
+    free(g);
+    *pg = NULL;
+}
+
+static bool gcm_iv(EVP_CIPHER_CTX *ctx, const uint8_t *iv, size_t iv_len, bool enc)
+{
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) != 1)
+        return false;
+    return enc ? EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) == 1
+               : EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, iv) == 1;
+}
+
+int sky_gcm_encrypt(SkyGcm *g, const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
+                    uint8_t *out, uint8_t tag[16])
+{
+    int n = 0, fin = 0;
+    if (len > INT32_MAX || (iv_len != 12 && iv_len != 16))
+        return SKY_ERR(EINVAL);
+    if (!gcm_iv(g->enc, iv, iv_len, true) ||
+        (len && EVP_EncryptUpdate(g->enc, out, &n, in, (int)len) != 1) ||
+        EVP_EncryptFinal_ex(g->enc, out + n, &fin) != 1 ||
+        EVP_CIPHER_CTX_ctrl(g->enc, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1) {
+        log_ssl("AES-GCM encrypt");
+        return SKY_ERR(EIO);
+    }
+    return 0;
+}
+
+int sky_gcm_decrypt(SkyGcm *g, const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
+                    const uint8_t tag[16], uint8_t *out)
+{
+    int n = 0, fin = 0;
+    if (len > INT32_MAX || (iv_len != 12 && iv_len != 16))
+        return SKY_ERR(EINVAL);
+    if (!gcm_iv(g->dec, iv, iv_len, false) ||
+        (len && EVP_DecryptUpdate(g->dec, out, &n, in, (int)len) != 1) ||
+        EVP_CIPHER_CTX_ctrl(g->dec, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) != 1) {
+        ERR_clear_error();
+        return SKY_ERR(EBADMSG);
+    }
+    if (EVP_DecryptFinal_ex(g->dec, out + n, &fin) != 1) {
+        ERR_clear_error(); /* the tag did not match: someone else's data, not an error of ours */
+        return SKY_ERR(EBADMSG);
+    }
+    return 0;
+}
+
+struct SkyCbc {
+    EVP_CIPHER_CTX *enc;
+    EVP_CIPHER_CTX *dec;
+};
+
+int sky_cbc_create(SkyCbc **out, const uint8_t key[16])
+{
+    *out = NULL;
+    SkyCbc *c = calloc(1, sizeof(*c));
+    if (!c)
+        return SKY_ERR(ENOMEM);
+    c->enc = EVP_CIPHER_CTX_new();
+    c->dec = EVP_CIPHER_CTX_new();
+    if (!c->enc || !c->dec ||
+        EVP_EncryptInit_ex(c->enc, EVP_aes_128_cbc(), NULL, key, NULL) != 1 ||
+        EVP_DecryptInit_ex(c->dec, EVP_aes_128_cbc(), NULL, key, NULL) != 1) {
+        log_ssl("AES-128-CBC");
+        sky_cbc_destroy(&c);
+        return SKY_ERR(ENOMEM);
+    }
+    *out = c;
+    return 0;
+}
+
+void sky_cbc_destroy(SkyCbc **pc)
+{
+    SkyCbc *c = *pc;
+    if (!c)
+        return;
+    EVP_CIPHER_CTX_free(c->enc);
+    EVP_CIPHER_CTX_free(c->dec);
+    free(c);
+    *pc = NULL;
+}
+
+int sky_cbc_encrypt(SkyCbc *c, const uint8_t iv[16], const uint8_t *in, size_t len, uint8_t *out,
+                    size_t cap, size_t *out_len)
+{
+    int n = 0, fin = 0;
+    *out_len = 0;
+    size_t padded = (len / SKY_AES_BLOCK + 1) * SKY_AES_BLOCK;
+    if (len > INT32_MAX || cap < padded)
+        return SKY_ERR(E2BIG);
+    if (EVP_EncryptInit_ex(c->enc, NULL, NULL, NULL, iv) != 1 ||
+        EVP_EncryptUpdate(c->enc, out, &n, in, (int)len) != 1 ||
+        EVP_EncryptFinal_ex(c->enc, out + n, &fin) != 1) {
+        log_ssl("AES-CBC encrypt");
+        return SKY_ERR(EIO);
+    }
+    *out_len = (size_t)(n + fin);
+    return 0;
+}
+
+int sky_cbc_decrypt(SkyCbc *c, const uint8_t iv[16], const uint8_t *in, size_t len, uint8_t *out,
+                    size_t cap, size_t *out_len)
+{
+    int n = 0, fin = 0;
+    *out_len = 0;
+    if (len == 0 || len % SKY_AES_BLOCK || len > INT32_MAX)
+        return SKY_ERR(EBADMSG);
+    if (cap < len)
+        return SKY_ERR(E2BIG);
+    if (EVP_DecryptInit_ex(c->dec, NULL, NULL, NULL, iv) != 1 ||
+        EVP_DecryptUpdate(c->dec, out, &n, in, (int)len) != 1 ||
+        EVP_DecryptFinal_ex(c->dec, out + n, &fin) != 1) {
+        ERR_clear_error();
+        return SKY_ERR(EBADMSG);
+    }
+    *out_len = (size_t)(n + fin);
+    return 0;
+}
+
 int sky_cert_from_pem(SkyCert **out, const char *pem, size_t len)
 {
     *out = NULL;

@@ -28,6 +28,31 @@ void sky_sha1(const void *data, size_t len, uint8_t out[SKY_SHA1_LEN]);
 int sky_aes128_ecb(const uint8_t key[16], bool encrypt, const uint8_t *in, size_t len,
                    uint8_t *out);
 
+/* AES-128-GCM with one key for many messages: the context is made once, each call only sets
+ * the IV (no allocation per packet). Tags are 16 bytes; there is no additional data. */
+typedef struct SkyGcm SkyGcm;
+
+int sky_gcm_create(SkyGcm **out, const uint8_t key[16]);
+void sky_gcm_destroy(SkyGcm **g);
+/* iv_len is 12 (or 16 for GFE's legacy control IV). in and out may be the same buffer. */
+int sky_gcm_encrypt(SkyGcm *g, const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
+                    uint8_t *out, uint8_t tag[16]);
+/* Returns 0, or SKY_ERR(EBADMSG) when the tag does not match (out is then garbage). */
+int sky_gcm_decrypt(SkyGcm *g, const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t len,
+                    const uint8_t tag[16], uint8_t *out);
+
+/* AES-128-CBC with PKCS#7 padding (GameStream audio), one key for many messages. */
+typedef struct SkyCbc SkyCbc;
+
+int sky_cbc_create(SkyCbc **out, const uint8_t key[16]);
+void sky_cbc_destroy(SkyCbc **c);
+/* out needs len + 16 bytes; *out_len gets the padded length. */
+int sky_cbc_encrypt(SkyCbc *c, const uint8_t iv[16], const uint8_t *in, size_t len, uint8_t *out,
+                    size_t cap, size_t *out_len);
+/* SKY_ERR(EBADMSG) for a length that is not a whole number of blocks or bad padding. */
+int sky_cbc_decrypt(SkyCbc *c, const uint8_t iv[16], const uint8_t *in, size_t len, uint8_t *out,
+                    size_t cap, size_t *out_len);
+
 /* An X.509 certificate. */
 typedef struct SkyCert SkyCert;
 
