@@ -79,7 +79,8 @@ struct SkyAudio {
     SkyOpusConfig cfg;
     size_t frame_bytes;        /* one frame: channels * S16 */
     int device_frames;         /* the SDL buffer we asked for (and got) */
-    int target_ring_frames;    /* buffer_ms minus the device buffer */
+    int base_ring_frames;      /* buffer_ms minus the device buffer */
+    _Atomic int target_ring_frames; /* base + what network jitter asks for (set_jitter_ms) */
     AudioPacket *pool;         /* POOL_PACKETS slots, owned here */
     SkyQueue *free_q;          /* free slots (items point into pool; freeing one is a no-op) */
     SkyQueue *packet_q;        /* slots holding a packet for the audio thread */
@@ -161,7 +162,8 @@ static int pick_device_frames(int buffer_ms)
  * device buffer plus a little, or every callback would risk an underrun. */
 static int floor_frames(const SkyAudio *a, int device_frames, int packet_frames)
 {
-    int f = a->target_ring_frames - packet_frames / 2;
+    int f = atomic_load_explicit(&a->target_ring_frames, memory_order_relaxed) -
+            packet_frames / 2;
     int least = device_frames + SAFETY_FRAMES;
     return f < least ? least : f;
 }
@@ -473,7 +475,8 @@ int sky_audio_create(SkyAudio **out, const SkyAudioOpts *opts, const SkyOpusConf
     a->cfg = *cfg;
     a->frame_bytes = (size_t)cfg->channels * sizeof(int16_t);
     a->device_frames = pick_device_frames(opts->buffer_ms);
-    a->target_ring_frames = opts->buffer_ms * (RATE / 1000) - a->device_frames;
+    a->base_ring_frames = opts->buffer_ms * (RATE / 1000) - a->device_frames;
+    atomic_init(&a->target_ring_frames, a->base_ring_frames);
     a->preskip_left = cfg->pre_skip;
     a->corrupt_limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
     a->jump_limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
@@ -583,6 +586,15 @@ void sky_audio_drain(SkyAudio *a, int64_t timeout_us)
     /* The last device buffer is still playing. */
     int64_t tail_us = sat_add(sky_time_us(), frames_to_us(a->device_frames));
     sky_sleep_until_us(tail_us < deadline ? tail_us : deadline);
+}
+
+void sky_audio_set_jitter_ms(SkyAudio *a, int jitter_ms)
+{
+    if (jitter_ms < 0)
+        jitter_ms = 0;
+    if (jitter_ms > 200)
+        jitter_ms = 200;
+    atomic_store(&a->target_ring_frames, a->base_ring_frames + jitter_ms * (RATE / 1000));
 }
 
 void sky_audio_figures(SkyAudio *a, SkyAudioFigures *out)

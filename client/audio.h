@@ -48,6 +48,10 @@ int sky_audio_submit(SkyAudio *a, const uint8_t *data, size_t len, int64_t pts_u
  * played out, at most timeout_us. Submit nothing afterwards. */
 void sky_audio_drain(SkyAudio *a, int64_t timeout_us);
 
+/* Streams: network jitter the output buffer must also absorb, in ms (0..200), added to its
+ * target. Any thread; takes effect at the next device callback. */
+void sky_audio_set_jitter_ms(SkyAudio *a, int jitter_ms);
+
 /* A snapshot of the figures for stats (any thread). a may be NULL (all zero, not active). */
 void sky_audio_figures(SkyAudio *a, SkyAudioFigures *out);
 

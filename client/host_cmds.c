@@ -33,11 +33,6 @@ typedef struct HostCmdOpts {
     bool json;
     int wol_port;
     char mac[32];
-    bool dry_run;
-    int width, height, fps;
-    int audio; /* index into "stereo|5.1|7.1" */
-    bool sops;
-    bool local_audio;
 } HostCmdOpts;
 
 static const SkyOpt host_opts_table[] = {
@@ -65,24 +60,6 @@ static const SkyOpt wake_opts_table[] = {
      NULL, "", "MAC", "the host's MAC address (default: the one it told us when paired)"},
     {"wol-port", SKY_OPT_INT, offsetof(HostCmdOpts, wol_port), 0, 0, 65535, NULL, "0", "PORT",
      "send to this UDP port only (0: ports 7, 9 and the GameStream ports)"},
-    SKY_OPT_END,
-};
-
-static const SkyOpt stream_opts_table[] = {
-    {"dry-run", SKY_OPT_BOOL, offsetof(HostCmdOpts, dry_run), 0, 0, 0, NULL, "no", NULL,
-     "launch or resume the app, print the session and stop"},
-    {"width", SKY_OPT_INT, offsetof(HostCmdOpts, width), 0, 256, 8192, NULL, "1280", "PX",
-     "stream width"},
-    {"height", SKY_OPT_INT, offsetof(HostCmdOpts, height), 0, 144, 8192, NULL, "720", "PX",
-     "stream height"},
-    {"fps", SKY_OPT_INT, offsetof(HostCmdOpts, fps), 0, 10, 480, NULL, "60", "N",
-     "frames per second"},
-    {"audio", SKY_OPT_CHOICE, offsetof(HostCmdOpts, audio), 0, 0, 0, "stereo|5.1|7.1", "stereo",
-     NULL, "audio channels"},
-    {"sops", SKY_OPT_BOOL, offsetof(HostCmdOpts, sops), 0, 0, 0, NULL, "yes", NULL,
-     "let the host change its display mode to match the stream"},
-    {"local-audio", SKY_OPT_BOOL, offsetof(HostCmdOpts, local_audio), 0, 0, 0, NULL, "no", NULL,
-     "keep playing the audio on the host too"},
     SKY_OPT_END,
 };
 
@@ -418,78 +395,7 @@ static int run_list(Ctx *c)
     return ret;
 }
 
-/* ---- stream --dry-run / quit ---- */
-
-static int run_stream(Ctx *c)
-{
-    const SkyServerInfo *si = sky_host_client_info(c->hc);
-    SkyAppList apps;
-    if (!c->opts.dry_run) {
-        snprintf(c->err, sizeof(c->err), "streaming itself is not in this build yet; "
-                                         "--dry-run launches the app and stops");
-        return SKY_ERR(ENOSYS);
-    }
-    int ret = sky_host_client_applist(c->hc, &apps, c->err, sizeof(c->err));
-    if (ret < 0)
-        return ret;
-    const SkyApp *app = NULL;
-    if (c->npos > 1) {
-        app = sky_applist_find(&apps, c->pos[1]);
-    } else {
-        /* No app named: the one running, else Desktop, else the first. */
-        for (size_t i = 0; i < apps.count && !app; i++)
-            if (si->busy ? apps.apps[i].id == si->current_game
-                         : strcmp(apps.apps[i].title, "Desktop") == 0)
-                app = &apps.apps[i];
-        if (!app && !si->busy && apps.count)
-            app = &apps.apps[0];
-    }
-    if (!app) {
-        snprintf(c->err, sizeof(c->err), "%s has no app '%s' (see 'skylight list %s')",
-                 si->hostname, c->npos > 1 ? c->pos[1] : "to stream", c->pos[0]);
-        sky_applist_free(&apps);
-        return SKY_ERR(ENOENT);
-    }
-    bool resume = si->busy && si->current_game == app->id;
-    if (si->busy && !resume) {
-        const char *other = running_title(&apps, si->current_game);
-        snprintf(c->err, sizeof(c->err), "%s is streaming %s; quit it first ('skylight quit %s')",
-                 si->hostname, other ? other : "another app", c->pos[0]);
-        sky_applist_free(&apps);
-        return SKY_ERR(EBUSY);
-    }
-    static const int channels[] = {2, 6, 8};
-    SkyLaunchParams p = {
-        .appid = app->id,
-        .width = c->opts.width,
-        .height = c->opts.height,
-        .fps = c->opts.fps,
-        .sops = c->opts.sops,
-        .local_audio = c->opts.local_audio,
-        .audio_channels = channels[c->opts.audio],
-    };
-    uint8_t keyid[4];
-    ret = sky_random_bytes(p.rikey, sizeof(p.rikey));
-    if (ret == 0)
-        ret = sky_random_bytes(keyid, sizeof(keyid));
-    p.rikeyid = (uint32_t)keyid[0] << 24 | (uint32_t)keyid[1] << 16 | (uint32_t)keyid[2] << 8 |
-                keyid[3];
-    SkySessionUrl url;
-    if (ret == 0)
-        ret = sky_host_client_launch(c->hc, &p, resume, &url, c->err, sizeof(c->err));
-    sky_wipe(p.rikey, sizeof(p.rikey));
-    if (ret == 0) {
-        char where[300];
-        sky_host_addr_format(url.host, strchr(url.host, ':') != NULL, url.port, where,
-                             sizeof(where));
-        printf("%s %s on %s: session %s://%s (dry run: not streaming; 'skylight quit %s' ends "
-               "it)\n",
-               resume ? "Resumed" : "Launched", app->title, si->hostname,
-               url.encrypted ? "rtspenc" : "rtsp", where, c->pos[0]);
-    }
-    sky_applist_free(&apps);
-    return ret;
-}
+/* ---- quit ---- */
 
 static int run_quit(Ctx *c)
 {
@@ -594,9 +500,6 @@ static const HostCmd cmds[] = {
      {json_opts_table}, {"Output"}, run_info},
     {"list", "HOST", "list the apps a host offers", 1, 1, true, {json_opts_table}, {"Output"},
      run_list},
-    {"stream", "HOST [APP]", "stream an app (APP: id or name; default: the running one or "
-                             "Desktop)",
-     1, 2, true, {stream_opts_table}, {"Stream"}, run_stream},
     {"quit", "HOST", "quit the app running on a host", 1, 1, true, {0}, {0}, run_quit},
     {"wake", "HOST", "wake a sleeping host with wake-on-LAN", 1, 1, false, {wake_opts_table},
      {"Wake-on-LAN"}, run_wake},

@@ -10,6 +10,7 @@
 #include "client/cli.h"
 #include "client/host_cmds.h"
 #include "client/play.h"
+#include "client/stream.h"
 #include "common/log.h"
 
 static void print_version(void)
@@ -27,6 +28,9 @@ static void print_help(void)
            "Skylight is a low-latency GameStream (Sunshine) client.\n\n"
            "Verbs:\n");
     sky_host_cmd_list(stdout);
+    printf("  %-16s %s\n", "stream HOST [APP]",
+           "launch (or resume) an app and play it (APP: id or name; default: the running\n"
+           "                   one, else Desktop)");
     printf("  %-16s %s\n", "play FILE",
            "play a local H.264/HEVC/AV1 file through the streaming pipeline (checks the\n"
            "                   decoder, renderer and audio set-up without a host)");
@@ -71,6 +75,8 @@ int main(int argc, char **argv)
     if (strcmp(verb, "help") == 0) {
         if (argc > 2 && strcmp(argv[2], "play") == 0)
             sky_play_usage();
+        else if (argc > 2 && strcmp(argv[2], "stream") == 0)
+            sky_stream_usage();
         else if (argc > 2 && sky_host_cmd_exists(argv[2]))
             sky_host_cmd_usage(argv[2]);
         else
@@ -79,6 +85,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "play") == 0)
         return sky_play_main(argc - 1, argv + 1);
+    if (strcmp(verb, "stream") == 0)
+        return sky_stream_main(argc - 1, argv + 1);
     if (sky_host_cmd_exists(verb))
         return sky_host_cmd_main(argc - 1, argv + 1);
     fprintf(stderr, "skylight: unknown verb '%s' (see skylight --help)\n", verb);

@@ -14,6 +14,7 @@
 #include "client/cli.h"
 #include "client/decoder.h"
 #include "client/frame_md5.h"
+#include "client/presenter.h"
 #include "client/render_sdl.h"
 #include "client/source_file.h"
 #include "client/stats_out.h"
@@ -67,9 +68,8 @@ typedef struct Play {
     bool sdl_video;
     SkyAudio *audio;
     SkyRender *render;
+    SkyPresenter *presenter;
     SkyVideoPipeline *vp;
-    Uint32 wake_event; /* SDL user event type */
-    _Atomic bool wake_pending;
 } Play;
 
 static volatile sig_atomic_t g_quit;
@@ -104,16 +104,6 @@ void sky_play_usage(void)
     sky_cli_print_groups(stdout, groups, NGROUPS);
 }
 
-/* Decoder thread: a picture is ready. Posts at most one event until the main thread looks. */
-static void wake_main(void *opaque)
-{
-    Play *p = opaque;
-    if (!p->render || atomic_exchange(&p->wake_pending, true))
-        return;
-    SDL_Event ev = {.type = p->wake_event};
-    SDL_PushEvent(&ev);
-}
-
 static void audio_figures(Play *p, SkyAudioFigures *a)
 {
     memset(a, 0, sizeof(*a));
@@ -121,81 +111,13 @@ static void audio_figures(Play *p, SkyAudioFigures *a)
         sky_audio_figures(p->audio, a);
 }
 
-/* Shows (or, headless, hands off) one picture and finishes its timeline. */
-static void present(Play *p, AVFrame **frame, SkyFrameTiming *t)
+static bool tick(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFigures *net)
 {
-    int ret = p->render ? sky_render_frame(p->render, *frame) : 0;
-    t->presented_us = sky_time_us();
-    if (ret < 0) {
-        t->fate = SKY_FATE_DROPPED;
-        t->drop_reason = SKY_DROP_DECODE_ERROR;
-        t->presented_us = 0;
-    } else {
-        t->fate = SKY_FATE_PRESENTED;
-    }
-    sky_stats_out_frame_done(p->stats, t);
-    av_frame_free(frame);
-}
-
-static void handle_event(Play *p, const SDL_Event *ev)
-{
-    switch (ev->type) {
-    case SDL_QUIT:
-        g_quit = 1;
-        break;
-    case SDL_WINDOWEVENT:
-        if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
-            ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
-            sky_render_redraw(p->render);
-        break;
-    case SDL_KEYDOWN:
-        if (ev->key.keysym.sym == SDLK_F11)
-            sky_render_toggle_fullscreen(p->render);
-        break;
-    default:
-        break;
-    }
-}
-
-/* Runs until the file ends, --duration passes or the user quits. Returns 0 or an error. */
-static int run_loop(Play *p)
-{
-    int64_t start = sky_time_us();
-    int64_t end = p->opts.duration_s > 0 ? start + (int64_t)(p->opts.duration_s * 1e6) : 0;
-    SkyAudioFigures af;
-    for (;;) {
-        if (g_quit) {
-            SKY_LOGI(TAG, "stopped by the user");
-            return 0;
-        }
-        if (p->render) {
-            SDL_Event ev;
-            if (SDL_WaitEventTimeout(&ev, 20)) {
-                do {
-                    if (ev.type == p->wake_event)
-                        atomic_store(&p->wake_pending, false);
-                    else
-                        handle_event(p, &ev);
-                } while (SDL_PollEvent(&ev));
-            }
-        }
-        AVFrame *frame = NULL;
-        SkyFrameTiming t;
-        int ret = sky_video_pipeline_take(p->vp, &frame, &t, p->render ? 0 : 20000);
-        if (ret == 0)
-            present(p, &frame, &t);
-        else if (ret == SKY_ERR(EPIPE))
-            return 0;
-        else if (ret != SKY_ERR(EAGAIN) && ret != SKY_ERR(ETIMEDOUT))
-            return ret;
-        int64_t now = sky_time_us();
-        audio_figures(p, &af);
-        sky_stats_out_tick(p->stats, now, &af);
-        if (end && now >= end) {
-            SKY_LOGI(TAG, "stopping after %.3g s (--duration)", p->opts.duration_s);
-            return 0;
-        }
-    }
+    Play *p = opaque;
+    (void)now_us;
+    (void)net;
+    audio_figures(p, audio);
+    return false;
 }
 
 static int setup(Play *p)
@@ -232,12 +154,15 @@ static int setup(Play *p)
                      driver);
             return SKY_ERR(ENODEV);
         }
-        p->wake_event = SDL_RegisterEvents(1);
         ret = sky_render_create(&p->render, &p->render_opts, "Skylight", info.width,
                                 info.height);
         if (ret < 0)
             return ret;
     }
+    SkyPresenterHooks hooks = {tick, NULL, p};
+    ret = sky_presenter_create(&p->presenter, p->render, p->stats, &hooks, &g_quit);
+    if (ret < 0)
+        return ret;
     if (info.has_audio && p->audio_opts.enabled) {
         ret = sky_audio_create(&p->audio, &p->audio_opts, &info.opus);
         if (ret < 0)
@@ -260,12 +185,13 @@ static int setup(Play *p)
         .queue_frames = 8,
         .stats = p->stats,
         .md5 = p->md5,
-        .wake = wake_main,
-        .opaque = p,
+        .wake = sky_presenter_wake,
+        .opaque = p->presenter,
     };
     ret = sky_video_pipeline_create(&p->vp, &vc);
     if (ret < 0)
         return ret;
+    sky_presenter_attach(p->presenter, p->vp);
     return sky_source_file_start(p->source, p->vp, p->audio, p->opts.pacing);
 }
 
@@ -280,6 +206,7 @@ static int teardown(Play *p, int status)
     SkyAudioFigures af;
     audio_figures(p, &af);
     sky_audio_destroy(&p->audio);
+    sky_presenter_destroy(&p->presenter);
     sky_render_destroy(&p->render);
     if (p->sdl_video)
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
@@ -288,7 +215,7 @@ static int teardown(Play *p, int status)
     /* The summary is for runs that got as far as decoding. */
     if (p->stats && strcmp(backend, "none") != 0) {
         char text[1024];
-        sky_stats_out_finish(p->stats, sky_time_us(), &af, text, sizeof(text));
+        sky_stats_out_finish(p->stats, sky_time_us(), &af, NULL, text, sizeof(text));
         bool stdout_busy = strcmp(p->opts.stats_json, "-") == 0 ||
                            strcmp(p->opts.frame_md5, "-") == 0;
         fprintf(stdout_busy ? stderr : stdout, "summary: %s; decoder %s\n", text, backend);
@@ -329,8 +256,14 @@ int sky_play_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     int status = setup(&p);
-    if (status >= 0)
-        status = run_loop(&p);
+    if (status >= 0) {
+        SkyPresenterEnd why;
+        status = sky_presenter_run(p.presenter, p.opts.duration_s, &why);
+        if (status == 0 && why == SKY_PRESENTER_END_USER)
+            SKY_LOGI(TAG, "stopped by the user");
+        else if (status == 0 && why == SKY_PRESENTER_END_DURATION)
+            SKY_LOGI(TAG, "stopping after %.3g s (--duration)", p.opts.duration_s);
+    }
     status = teardown(&p, status);
     return status < 0 ? 1 : 0;
 }

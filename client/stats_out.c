@@ -99,7 +99,8 @@ void sky_stats_out_frame_done(SkyStatsOut *s, const SkyFrameTiming *f)
         write_line(s, line);
 }
 
-void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio)
+void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio,
+                        const SkyNetFigures *net)
 {
     if (now_us < s->next_tick_us)
         return;
@@ -107,17 +108,18 @@ void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *a
     if (s->next_tick_us <= now_us) /* we were stalled: do not emit a burst */
         s->next_tick_us = now_us + 1000000;
     char line[LINE_MAX_BYTES];
-    if (sky_timeline_second_json(s->timeline, now_us, audio, line, sizeof(line)) && s->f)
+    if (sky_timeline_second_json(s->timeline, now_us, audio, net, line, sizeof(line)) && s->f)
         write_line(s, line);
 }
 
 void sky_stats_out_finish(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio,
+                          const SkyNetFigures *net,
                           char *text, size_t text_cap)
 {
     char line[LINE_MAX_BYTES];
-    if (s->f && sky_timeline_summary_json(s->timeline, now_us, audio, line, sizeof(line)))
+    if (s->f && sky_timeline_summary_json(s->timeline, now_us, audio, net, line, sizeof(line)))
         write_line(s, line);
-    sky_timeline_summary_text(s->timeline, now_us, audio, text, text_cap);
+    sky_timeline_summary_text(s->timeline, now_us, audio, net, text, text_cap);
     pthread_mutex_lock(&s->lock);
     if (s->f)
         fflush(s->f);

@@ -22,9 +22,12 @@ void sky_stats_out_frame_in(SkyStatsOut *s);
 /* A frame was presented or dropped (any thread): recorded, and written as a JSON line. */
 void sky_stats_out_frame_done(SkyStatsOut *s, const SkyFrameTiming *f);
 /* Writes the per-second line when a second has passed since the last one (one thread). */
-void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio);
+/* audio and net may be NULL (not part of this run). */
+void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio,
+                        const SkyNetFigures *net);
 /* Writes the summary JSON line and puts the one-line human summary into text. */
 void sky_stats_out_finish(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio,
+                          const SkyNetFigures *net,
                           char *text, size_t text_cap);
 
 #endif

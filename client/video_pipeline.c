@@ -24,6 +24,12 @@ typedef struct Item {
     SkyFrameTiming timing;
 } Item;
 
+typedef struct Picture {
+    AVFrame *frame;
+    SkyFrameTiming timing;
+    int64_t present_us; /* not before (0: at once) */
+} Picture;
+
 typedef struct Pending {
     bool used;
     SkyFrameMeta meta;
@@ -47,12 +53,15 @@ struct SkyVideoPipeline {
     AVFrame *frame;
     SkyLogLimit err_limit;
 
-    /* Guarded by mb_lock. */
+    /* Guarded by mb_lock: decoded pictures waiting for the presenter, oldest first. With
+     * present_depth 1 a newer picture replaces an unshown one ("newest wins"); deeper, they are
+     * kept in order (smooth presentation) and the oldest goes when the mailbox is full. */
     pthread_mutex_t mb_lock;
     pthread_cond_t mb_cond;
-    AVFrame *mb_frame;
-    SkyFrameTiming mb_timing;
+    Picture mb[SKY_VIDEO_MAX_PRESENT_DEPTH];
+    unsigned mb_count;
     bool mb_ended;    /* the decoder thread has finished */
+    bool mb_stopping; /* destroy: stop waiting for release times */
     int mb_error;     /* fatal decoder error, reported by take */
 };
 
@@ -79,26 +88,44 @@ static void wake(SkyVideoPipeline *vp)
         vp->cfg.wake(vp->cfg.opaque);
 }
 
-/* Hands a picture to the mailbox, replacing (and dropping) an unshown one. Takes *frame. */
-static void post_picture(SkyVideoPipeline *vp, AVFrame **frame, const SkyFrameTiming *t)
+/* Hands a picture to the mailbox; when it is full the oldest unshown one is dropped as
+ * superseded. Takes *frame. */
+static void post_picture(SkyVideoPipeline *vp, AVFrame **frame, const SkyFrameTiming *t,
+                         int64_t present_us)
 {
-    AVFrame *old = NULL;
-    SkyFrameTiming old_t;
+    Picture old = {0};
+    unsigned depth = vp->cfg.present_depth ? vp->cfg.present_depth : 1;
     pthread_mutex_lock(&vp->mb_lock);
-    if (vp->mb_frame) {
-        old = vp->mb_frame;
-        old_t = vp->mb_timing;
+    if (vp->mb_count == depth) {
+        old = vp->mb[0];
+        memmove(&vp->mb[0], &vp->mb[1], (vp->mb_count - 1) * sizeof(vp->mb[0]));
+        vp->mb_count--;
     }
-    vp->mb_frame = *frame;
-    vp->mb_timing = *t;
+    vp->mb[vp->mb_count++] = (Picture){*frame, *t, present_us};
     *frame = NULL;
-    pthread_cond_signal(&vp->mb_cond);
+    pthread_cond_broadcast(&vp->mb_cond);
     pthread_mutex_unlock(&vp->mb_lock);
-    if (old) {
-        finish_dropped(vp, &old_t, SKY_DROP_SUPERSEDED);
-        av_frame_free(&old);
+    if (old.frame) {
+        finish_dropped(vp, &old.timing, SKY_DROP_SUPERSEDED);
+        av_frame_free(&old.frame);
     }
     wake(vp);
+}
+
+/* Holds the decoder thread until a frame's release time (the jitter buffer's). Returns false
+ * when the pipeline is being destroyed. */
+static struct timespec abs_time(int64_t us);
+
+static bool wait_release(SkyVideoPipeline *vp, int64_t release_us)
+{
+    pthread_mutex_lock(&vp->mb_lock);
+    while (!vp->mb_stopping && sky_time_us() < release_us) {
+        struct timespec ts = abs_time(release_us);
+        pthread_cond_timedwait(&vp->mb_cond, &vp->mb_lock, &ts);
+    }
+    bool go_on = !vp->mb_stopping;
+    pthread_mutex_unlock(&vp->mb_lock);
+    return go_on;
 }
 
 static void output_picture(SkyVideoPipeline *vp)
@@ -123,7 +150,7 @@ static void output_picture(SkyVideoPipeline *vp)
         AVFrame *out = av_frame_clone(f);
         av_frame_unref(f);
         if (out)
-            post_picture(vp, &out, &t);
+            post_picture(vp, &out, &t, 0);
         return;
     }
     p->used = false;
@@ -140,7 +167,9 @@ static void output_picture(SkyVideoPipeline *vp)
         return;
     }
     av_frame_move_ref(out, f);
-    post_picture(vp, &out, &t);
+    if (vp->cfg.decoded)
+        vp->cfg.decoded(vp->cfg.opaque, t.decode_end_us - t.decode_start_us);
+    post_picture(vp, &out, &t, p->meta.present_us);
 }
 
 /* Receives every picture the decoder has ready. Returns 0 or a decoding error. */
@@ -199,6 +228,10 @@ static int decode_item(SkyVideoPipeline *vp, Item *it)
     SkyFrameTiming *t = &it->timing;
     if (!sky_decode_policy_admit(&vp->policy, it->meta.keyframe)) {
         finish_dropped(vp, t, SKY_DROP_WAIT_KEYFRAME);
+        return 0;
+    }
+    if (it->meta.release_us && !wait_release(vp, it->meta.release_us)) {
+        finish_dropped(vp, t, SKY_DROP_FLUSHED);
         return 0;
     }
     t->decode_start_us = sky_time_us();
@@ -271,7 +304,7 @@ static void *decoder_thread(void *arg)
 int sky_video_pipeline_create(SkyVideoPipeline **out, const SkyVideoPipelineCfg *cfg)
 {
     *out = NULL;
-    if (!cfg->stats)
+    if (!cfg->stats || cfg->present_depth > SKY_VIDEO_MAX_PRESENT_DEPTH)
         return SKY_ERR(EINVAL);
     SkyVideoPipeline *vp = calloc(1, sizeof(*vp));
     if (!vp)
@@ -314,14 +347,18 @@ void sky_video_pipeline_destroy(SkyVideoPipeline **pvp)
         return;
     if (vp->queue)
         sky_queue_abort(vp->queue);
+    pthread_mutex_lock(&vp->mb_lock);
+    vp->mb_stopping = true;
+    pthread_cond_broadcast(&vp->mb_cond);
+    pthread_mutex_unlock(&vp->mb_lock);
     if (vp->thread_started)
         pthread_join(vp->thread, NULL);
     sky_queue_destroy(&vp->queue);
     if (vp->decoder)
         drop_pending(vp, SKY_DROP_FLUSHED);
-    if (vp->mb_frame) {
-        finish_dropped(vp, &vp->mb_timing, SKY_DROP_FLUSHED);
-        av_frame_free(&vp->mb_frame);
+    for (unsigned i = 0; i < vp->mb_count; i++) {
+        finish_dropped(vp, &vp->mb[i].timing, SKY_DROP_FLUSHED);
+        av_frame_free(&vp->mb[i].frame);
     }
     sky_decoder_destroy(&vp->decoder);
     av_frame_free(&vp->frame);
@@ -344,6 +381,7 @@ int sky_video_pipeline_submit(SkyVideoPipeline *vp, AVPacket **pkt, const SkyFra
         .size_bytes = (uint32_t)(*pkt)->size,
         .keyframe = meta->keyframe,
         .enqueued_us = sky_time_us(),
+        .net = meta->net,
     };
     int ret = sky_queue_push(vp->queue, it, sky_queue_generation(vp->queue), timeout_us);
     if (ret < 0) {
@@ -354,6 +392,20 @@ int sky_video_pipeline_submit(SkyVideoPipeline *vp, AVPacket **pkt, const SkyFra
     sky_stats_out_frame_in(vp->cfg.stats);
     *pkt = NULL;
     return 0;
+}
+
+void sky_video_pipeline_skip(SkyVideoPipeline *vp, const SkyFrameMeta *meta, uint32_t size_bytes,
+                             SkyDropReason why)
+{
+    SkyFrameTiming t = {
+        .frame_number = vp->next_frame_number++,
+        .pts_us = meta->pts_us,
+        .size_bytes = size_bytes,
+        .keyframe = meta->keyframe,
+        .net = meta->net,
+    };
+    sky_stats_out_frame_in(vp->cfg.stats);
+    finish_dropped(vp, &t, why);
 }
 
 int sky_video_pipeline_end(SkyVideoPipeline *vp)
@@ -367,40 +419,61 @@ int sky_video_pipeline_end(SkyVideoPipeline *vp)
     return ret;
 }
 
+/* A monotonic time in µs (sky_time_us's clock) as a condition-variable deadline. */
+static struct timespec abs_time(int64_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    return ts;
+}
+
 int sky_video_pipeline_take(SkyVideoPipeline *vp, AVFrame **frame, SkyFrameTiming *t,
                             int64_t timeout_us)
 {
-    struct timespec ts;
-    if (timeout_us > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + (timeout_us % 1000000) * 1000;
-        ts.tv_sec += (time_t)(timeout_us / 1000000 + ns / 1000000000);
-        ts.tv_nsec = (long)(ns % 1000000000);
-    }
+    int64_t give_up = timeout_us > 0 ? sky_time_us() + timeout_us : INT64_MAX;
     int ret = 0;
     pthread_mutex_lock(&vp->mb_lock);
-    while (!vp->mb_frame && !vp->mb_ended) {
+    for (;;) {
+        int64_t now = sky_time_us();
+        /* The oldest picture, once its present time has come. */
+        if (vp->mb_count && vp->mb[0].present_us <= now)
+            break;
+        if (vp->mb_ended && !vp->mb_count)
+            break;
         if (timeout_us == 0) {
             ret = SKY_ERR(EAGAIN);
             break;
         }
-        if (timeout_us < 0) {
-            pthread_cond_wait(&vp->mb_cond, &vp->mb_lock);
-        } else if (pthread_cond_timedwait(&vp->mb_cond, &vp->mb_lock, &ts) != 0) {
+        if (now >= give_up) {
             ret = SKY_ERR(ETIMEDOUT);
             break;
         }
+        int64_t until = vp->mb_count && vp->mb[0].present_us < give_up ? vp->mb[0].present_us
+                                                                        : give_up;
+        if (until == INT64_MAX) {
+            pthread_cond_wait(&vp->mb_cond, &vp->mb_lock);
+        } else {
+            struct timespec ts = abs_time(until);
+            pthread_cond_timedwait(&vp->mb_cond, &vp->mb_lock, &ts);
+        }
     }
-    if (vp->mb_frame) {
-        *frame = vp->mb_frame;
-        *t = vp->mb_timing;
-        vp->mb_frame = NULL;
-        ret = 0;
-    } else if (vp->mb_ended) {
+    if (ret == 0 && vp->mb_count) {
+        *frame = vp->mb[0].frame;
+        *t = vp->mb[0].timing;
+        memmove(&vp->mb[0], &vp->mb[1], (vp->mb_count - 1) * sizeof(vp->mb[0]));
+        vp->mb_count--;
+    } else if (ret == 0) {
         ret = vp->mb_error < 0 ? vp->mb_error : SKY_ERR(EPIPE);
     }
     pthread_mutex_unlock(&vp->mb_lock);
     return ret;
+}
+
+int64_t sky_video_pipeline_next_due(SkyVideoPipeline *vp)
+{
+    pthread_mutex_lock(&vp->mb_lock);
+    int64_t due = vp->mb_count ? vp->mb[0].present_us : INT64_MAX;
+    pthread_mutex_unlock(&vp->mb_lock);
+    return due;
 }
 
 const char *sky_video_pipeline_backend(SkyVideoPipeline *vp)

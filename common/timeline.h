@@ -8,6 +8,10 @@
  *   decode_us           decode_start  -> decode_end   (picture ready in system memory)
  *   present_latency_us  decode_end    -> presented    (presentation call returned)
  *   total_us            enqueued      -> presented
+ * and for frames from the network (net.valid):
+ *   network_us          first datagram -> last datagram (the one that made the frame whole)
+ *   hold_us             last datagram  -> enqueued     (jitter buffer hold)
+ *   client_us           last datagram  -> presented    (all the client added)
  */
 #ifndef SKY_COMMON_TIMELINE_H
 #define SKY_COMMON_TIMELINE_H
@@ -29,10 +33,24 @@ typedef enum SkyDropReason {
     SKY_DROP_NO_OUTPUT,      /* the decoder took it but never produced its picture */
     SKY_DROP_WAIT_KEYFRAME,  /* discarded while waiting for a keyframe after an error */
     SKY_DROP_FLUSHED,        /* discarded by a flush, a generation change or shutdown */
+    SKY_DROP_LOST,           /* never became whole: lost in the network beyond FEC's reach */
     SKY_DROP_COUNT
 } SkyDropReason;
 
 const char *sky_drop_reason_name(SkyDropReason r);
+
+/* What the network told about a frame (streams only). */
+typedef struct SkyNetTiming {
+    bool valid;
+    uint32_t host_frame;         /* the host's frame index */
+    uint8_t frame_type;          /* 1 P, 2 IDR, 4 intra refresh, 5 after reference invalidation */
+    int64_t first_packet_us;     /* arrival of its first datagram */
+    int64_t last_packet_us;      /* arrival of the datagram that made it whole */
+    uint32_t host_latency_us;    /* the host's own processing time (capture to send), 0 = unknown */
+    uint16_t data_shards;
+    uint16_t parity_shards;
+    uint16_t recovered_shards;   /* data shards rebuilt by FEC */
+} SkyNetTiming;
 
 typedef struct SkyFrameTiming {
     uint64_t frame_number; /* 0-based, in arrival order */
@@ -46,6 +64,7 @@ typedef struct SkyFrameTiming {
     int64_t presented_us;
     SkyFrameFate fate;
     SkyDropReason drop_reason;
+    SkyNetTiming net;
 } SkyFrameTiming;
 
 /* Writes one JSON object (no newline) for a finished frame; times relative to t0_us.
@@ -63,6 +82,27 @@ typedef struct SkyAudioFigures {
     double buffer_ms_p50;
     double buffer_ms_p99;
 } SkyAudioFigures;
+
+/* Figures from the network path (streams), for the per-second and summary lines. */
+typedef struct SkyNetFigures {
+    bool active;
+    uint64_t video_bytes;        /* datagram bytes received (cumulative) */
+    uint64_t video_datagrams;
+    uint64_t datagrams_lost;     /* sequence gaps never filled */
+    uint64_t fec_recovered_shards;
+    uint64_t frames_lost;
+    uint64_t idr_requests;
+    uint64_t rfi_requests;
+    uint64_t audio_bytes;
+    uint64_t audio_packets_lost; /* not rebuilt by audio FEC */
+    uint64_t audio_fec_recovered;
+    double rtt_ms;               /* the control stream's round trip, sampled */
+    double rtt_var_ms;
+    double jitter_target_ms;     /* the video jitter buffer's current target */
+    uint64_t recoveries;         /* losses after which decoding resumed at a recovery frame */
+    double recovery_ms_last;     /* first lost frame noticed -> recovery frame handed out */
+    double recovery_ms_max;
+} SkyNetFigures;
 
 typedef struct SkyTimeline SkyTimeline;
 
@@ -87,12 +127,12 @@ void sky_timeline_totals(const SkyTimeline *t, SkyTimelineTotals *out);
 /* The per-second line: counts since the previous call, and the current percentiles.
  * One thread calls it. Returns false if buf was too small. */
 bool sky_timeline_second_json(SkyTimeline *t, int64_t now_us, const SkyAudioFigures *audio,
-                              char *buf, size_t cap);
+                              const SkyNetFigures *net, char *buf, size_t cap);
 /* The end-of-run summary as JSON and as one human line. */
 bool sky_timeline_summary_json(const SkyTimeline *t, int64_t now_us, const SkyAudioFigures *audio,
-                               char *buf, size_t cap);
+                               const SkyNetFigures *net, char *buf, size_t cap);
 void sky_timeline_summary_text(const SkyTimeline *t, int64_t now_us, const SkyAudioFigures *audio,
-                               char *buf, size_t cap);
+                               const SkyNetFigures *net, char *buf, size_t cap);
 
 /* Percentiles of the spans above, in microseconds (p in [0,100]). */
 typedef enum SkySpan {
@@ -100,6 +140,9 @@ typedef enum SkySpan {
     SKY_SPAN_DECODE,
     SKY_SPAN_PRESENT_LATENCY,
     SKY_SPAN_TOTAL,
+    SKY_SPAN_NETWORK,
+    SKY_SPAN_HOLD,
+    SKY_SPAN_CLIENT,
     SKY_SPAN_COUNT
 } SkySpan;
 

@@ -8,6 +8,7 @@ build_pkgs=(
   build-essential cmake pkg-config
   libsdl2-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libopus-dev libenet-dev libssl-dev libexpat1-dev libcurl4-openssl-dev
+  libisal-dev  # Reed-Solomon FEC
   ffmpeg  # makes the demo and test samples
 )
 test_pkgs=(

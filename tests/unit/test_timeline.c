@@ -71,6 +71,7 @@ static void test_drop_reason_names(void **state)
     assert_string_equal(sky_drop_reason_name(SKY_DROP_NO_OUTPUT), "no_output");
     assert_string_equal(sky_drop_reason_name(SKY_DROP_WAIT_KEYFRAME), "wait_keyframe");
     assert_string_equal(sky_drop_reason_name(SKY_DROP_FLUSHED), "flushed");
+    assert_string_equal(sky_drop_reason_name(SKY_DROP_LOST), "lost");
     assert_string_equal(sky_drop_reason_name(SKY_DROP_COUNT), "unknown");
     assert_string_equal(sky_drop_reason_name((SkyDropReason)-1), "unknown");
     assert_string_equal(sky_drop_reason_name((SkyDropReason)1000), "unknown");
@@ -229,7 +230,7 @@ static void test_second_deltas(void **state)
     f = dropped(2, SKY_DROP_DECODE_ERROR, 500);
     sky_timeline_frame_done(t, &f);
 
-    assert_true(sky_timeline_second_json(t, T0 + 1000000, NULL, buf, sizeof(buf)));
+    assert_true(sky_timeline_second_json(t, T0 + 1000000, NULL, NULL, buf, sizeof(buf)));
     assert_true(tjson_valid(buf));
     str_at(buf, "type", "second");
     assert_true(num(buf, "t_us") == 1000000);
@@ -250,7 +251,7 @@ static void test_second_deltas(void **state)
     SkyAudioFigures audio = {.active = true, .packets = 25, .concealed_frames = 2,
                              .overflow_bytes = 960, .underruns = 1, .buffer_ms_now = 31.2,
                              .buffer_ms_p50 = 30, .buffer_ms_p99 = 45.5};
-    assert_true(sky_timeline_second_json(t, T0 + 1500000, &audio, buf, sizeof(buf)));
+    assert_true(sky_timeline_second_json(t, T0 + 1500000, &audio, NULL, buf, sizeof(buf)));
     assert_true(tjson_valid(buf));
     assert_true(num(buf, "t_us") == 1500000);
     assert_true(num(buf, "frames_in") == 1);
@@ -267,14 +268,14 @@ static void test_second_deltas(void **state)
     str_at(buf, "audio.buffer_ms_p99", "45.50");
 
     /* No time passed: rates are 0, not a division by zero. */
-    assert_true(sky_timeline_second_json(t, T0 + 1500000, NULL, buf, sizeof(buf)));
+    assert_true(sky_timeline_second_json(t, T0 + 1500000, NULL, NULL, buf, sizeof(buf)));
     assert_true(tjson_valid(buf));
     assert_true(num(buf, "fps") == 0);
     assert_true(num(buf, "video_kbps") == 0);
     assert_true(num(buf, "presented") == 0);
 
     char small[32];
-    assert_false(sky_timeline_second_json(t, T0 + 2000000, NULL, small, sizeof(small)));
+    assert_false(sky_timeline_second_json(t, T0 + 2000000, NULL, NULL, small, sizeof(small)));
     sky_timeline_destroy(&t);
 }
 
@@ -300,7 +301,7 @@ static void test_summary_json(void **state)
     (void)state;
     SkyTimeline *t = summary_run();
     char buf[2048];
-    assert_true(sky_timeline_summary_json(t, T0 + 2000000, NULL, buf, sizeof(buf)));
+    assert_true(sky_timeline_summary_json(t, T0 + 2000000, NULL, NULL, buf, sizeof(buf)));
     assert_true(tjson_valid(buf));
     str_at(buf, "type", "summary");
     assert_true(num(buf, "duration_us") == 2000000);
@@ -326,17 +327,17 @@ static void test_summary_json(void **state)
     assert_false(tjson_get(buf, "audio.packets", tmp, sizeof(tmp)));
 
     SkyAudioFigures audio = {.active = true, .packets = 10, .buffer_ms_p50 = 20.126};
-    assert_true(sky_timeline_summary_json(t, T0 + 2000000, &audio, buf, sizeof(buf)));
+    assert_true(sky_timeline_summary_json(t, T0 + 2000000, &audio, NULL, buf, sizeof(buf)));
     assert_true(tjson_valid(buf));
     assert_true(num(buf, "audio.packets") == 10);
     str_at(buf, "audio.buffer_ms_p50", "20.13");
     /* An inactive audio block is left out. */
     audio.active = false;
-    assert_true(sky_timeline_summary_json(t, T0 + 2000000, &audio, buf, sizeof(buf)));
+    assert_true(sky_timeline_summary_json(t, T0 + 2000000, &audio, NULL, buf, sizeof(buf)));
     assert_false(tjson_get(buf, "audio.packets", tmp, sizeof(tmp)));
 
     char small[64];
-    assert_false(sky_timeline_summary_json(t, T0 + 2000000, NULL, small, sizeof(small)));
+    assert_false(sky_timeline_summary_json(t, T0 + 2000000, NULL, NULL, small, sizeof(small)));
     assert_true(strlen(small) < sizeof(small));
     sky_timeline_destroy(&t);
 }
@@ -346,14 +347,14 @@ static void test_summary_text(void **state)
     (void)state;
     SkyTimeline *t = summary_run();
     char buf[1024];
-    sky_timeline_summary_text(t, T0 + 2500000, NULL, buf, sizeof(buf));
+    sky_timeline_summary_text(t, T0 + 2500000, NULL, NULL, buf, sizeof(buf));
     assert_string_equal(buf, "4 frames in 2.50 s: 2 presented, 2 dropped (superseded 1, decode "
-                             "error 1, no output 0, wait keyframe 0, flushed 0); decode "
+                             "error 1, no output 0, wait keyframe 0, flushed 0, lost 0); decode "
                              "p50/p95/p99 0.02/0.03/0.03 ms; present latency p50/p99 0.01/0.05 "
                              "ms");
     SkyAudioFigures audio = {.active = true, .packets = 10, .concealed_frames = 2,
                              .underruns = 1, .buffer_ms_p50 = 20, .buffer_ms_p99 = 35.5};
-    sky_timeline_summary_text(t, T0 + 2500000, &audio, buf, sizeof(buf));
+    sky_timeline_summary_text(t, T0 + 2500000, &audio, NULL, buf, sizeof(buf));
     const char *suffix = "; audio 10 packets, 2 concealed, 1 underruns, buffer p50/p99 20.0/35.5 ms";
     assert_true(strlen(buf) > strlen(suffix));
     assert_string_equal(buf + strlen(buf) - strlen(suffix), suffix);
@@ -361,9 +362,58 @@ static void test_summary_text(void **state)
     /* A small buffer gets a cut, NUL-terminated line. */
     char small[20];
     memset(small, 'x', sizeof(small));
-    sky_timeline_summary_text(t, T0 + 2500000, &audio, small, sizeof(small));
+    sky_timeline_summary_text(t, T0 + 2500000, &audio, NULL, small, sizeof(small));
     assert_int_equal(strlen(small), sizeof(small) - 1);
     assert_int_equal(strncmp(small, "4 frames in 2.50 s:", 19), 0);
+    sky_timeline_destroy(&t);
+}
+
+/* Frames from the network: their datagram times, FEC and host fields, and the spans. */
+static void test_network(void **state)
+{
+    (void)state;
+    SkyTimeline *t = make();
+    SkyFrameTiming f = presented(1, 1000, 20, 30, 40, 5000);
+    f.net = (SkyNetTiming){true, 77, 2, T0 + 500, T0 + 900, 1200, 10, 2, 1};
+    sky_timeline_frame_done(t, &f);
+    char buf[4096];
+    assert_true(sky_frame_timing_json(&f, T0, buf, sizeof(buf)));
+    assert_true(tjson_valid(buf));
+    assert_int_equal(num(buf, "host_frame"), 77);
+    assert_int_equal(num(buf, "frame_type"), 2);
+    assert_int_equal(num(buf, "first_packet_us"), 500);
+    assert_int_equal(num(buf, "last_packet_us"), 900);
+    assert_int_equal(num(buf, "host_latency_us"), 1200);
+    assert_int_equal(num(buf, "fec_recovered_shards"), 1);
+    str_at(buf, "fec_recovered", "true");
+    /* network: first -> last datagram; hold: last datagram -> enqueued; client: -> presented */
+    assert_int_equal(sky_timeline_percentile(t, SKY_SPAN_NETWORK, 50), 400);
+    assert_int_equal(sky_timeline_percentile(t, SKY_SPAN_HOLD, 50), 100);
+    assert_int_equal(sky_timeline_percentile(t, SKY_SPAN_CLIENT, 50), 190);
+    SkyFrameTiming lost = dropped(2, SKY_DROP_LOST, 0);
+    sky_timeline_frame_done(t, &lost);
+    SkyNetFigures n = {.active = true, .video_bytes = 1000000, .video_datagrams = 900,
+                       .datagrams_lost = 100, .fec_recovered_shards = 50, .frames_lost = 1,
+                       .idr_requests = 1, .rtt_ms = 1.5, .jitter_target_ms = 4};
+    assert_true(sky_timeline_second_json(t, T0 + 1000000, NULL, &n, buf, sizeof(buf)));
+    assert_true(tjson_valid(buf));
+    assert_int_equal(num(buf, "network.datagrams_lost"), 100);
+    assert_int_equal(num(buf, "network.loss_pct"), 10);
+    assert_int_equal(num(buf, "network.video_mbps"), 8);
+    assert_int_equal(num(buf, "network.jitter_target_ms"), 4);
+    /* The next second reports only what changed. */
+    n.video_datagrams += 100;
+    assert_true(sky_timeline_second_json(t, T0 + 2000000, NULL, &n, buf, sizeof(buf)));
+    assert_int_equal(num(buf, "network.datagrams"), 100);
+    assert_int_equal(num(buf, "network.datagrams_lost"), 0);
+    assert_true(sky_timeline_summary_json(t, T0 + 2000000, NULL, &n, buf, sizeof(buf)));
+    assert_true(tjson_valid(buf));
+    assert_int_equal(num(buf, "dropped_by.lost"), 1);
+    assert_int_equal(num(buf, "network.frames_lost"), 1);
+    assert_int_equal(num(buf, "client_us.p50"), 190);
+    sky_timeline_summary_text(t, T0 + 2000000, NULL, &n, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "lost 1)"));
+    assert_non_null(strstr(buf, "100 datagrams lost"));
     sky_timeline_destroy(&t);
 }
 
@@ -377,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_second_deltas),
         cmocka_unit_test(test_summary_json),
         cmocka_unit_test(test_summary_text),
+        cmocka_unit_test(test_network),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,217 @@
+/* Threads: start/stop on the session's thread; the receive thread owns the socket and the
+ * queue; figures are atomics. */
+#define _POSIX_C_SOURCE 200809L
+#include "client/audio_stream.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/audio_rtp.h"
+#include "common/crypto.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/time.h"
+
+#define TAG "audio-net"
+#define PING_INTERVAL_US 500000
+
+struct SkyAudioStream {
+    SkyAudioStreamCfg cfg;
+    uint8_t key[16];
+    char ping_payload[17];
+    int fd;
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+
+    /* Receive thread only. */
+    SkyAudioQueue *queue;
+    uint32_t ping_count;
+    int64_t next_ping_us;
+    bool have_transit;
+    double transit_us, jitter_us;   /* RFC 3550 interarrival jitter */
+    int jitter_ms_set;
+    SkyLogLimit limit;
+
+    _Atomic uint64_t bytes, lost, recovered;
+};
+
+static void send_ping(SkyAudioStream *as, int64_t now)
+{
+    uint8_t ping[20];
+    size_t len = 4;
+    if (as->ping_payload[0]) {
+        uint32_t n = ++as->ping_count;
+        memcpy(ping, as->ping_payload, 16);
+        ping[16] = (uint8_t)(n >> 24);
+        ping[17] = (uint8_t)(n >> 16);
+        ping[18] = (uint8_t)(n >> 8);
+        ping[19] = (uint8_t)n;
+        len = 20;
+    } else {
+        memcpy(ping, "PING", 4);
+    }
+    if (send(as->fd, ping, len, MSG_NOSIGNAL) < 0)
+        sky_log_limited(&as->limit, now, SKY_LOG_WARN, TAG, "audio ping failed: %s",
+                        strerror(errno));
+    as->next_ping_us = now + PING_INTERVAL_US;
+}
+
+/* RFC 3550 6.4.1: J += (|D| - J) / 16, D the change in transit time. */
+static void update_jitter(SkyAudioStream *as, uint32_t ts_ms, int64_t arrival_us)
+{
+    double transit = (double)arrival_us - (double)ts_ms * 1000.0;
+    if (as->have_transit) {
+        double d = transit - as->transit_us;
+        as->jitter_us += ((d < 0 ? -d : d) - as->jitter_us) / 16.0;
+    }
+    as->have_transit = true;
+    as->transit_us = transit;
+    /* The output absorbs about three times the mean deviation. */
+    int want = (int)(as->jitter_us * 3.0 / 1000.0);
+    if (as->cfg.audio && want != as->jitter_ms_set) {
+        as->jitter_ms_set = want;
+        sky_audio_set_jitter_ms(as->cfg.audio, want);
+    }
+}
+
+static void drain(SkyAudioStream *as, int64_t now)
+{
+    SkyAudioOut o;
+    while (sky_audio_queue_poll(as->queue, now, &o)) {
+        if (o.lost) {
+            atomic_fetch_add(&as->lost, 1);
+            continue; /* the output conceals the gap in media time */
+        }
+        if (o.recovered)
+            atomic_fetch_add(&as->recovered, 1);
+        else
+            update_jitter(as, o.timestamp_ms, o.arrival_us);
+        if (as->cfg.recorder)
+            sky_recorder_audio(as->cfg.recorder, o.opus, o.len, o.timestamp_ms);
+        if (as->cfg.audio)
+            sky_audio_submit(as->cfg.audio, o.opus, o.len, (int64_t)o.timestamp_ms * 1000);
+    }
+}
+
+static void *receive_thread(void *arg)
+{
+    SkyAudioStream *as = arg;
+    uint8_t buf[SKY_AUDIO_MAX_DATAGRAM + 64];
+    while (!atomic_load(&as->stop)) {
+        int64_t now = sky_time_us();
+        int64_t wake = as->next_ping_us, d = sky_audio_queue_deadline(as->queue);
+        if (d < wake)
+            wake = d;
+        int timeout = (int)((wake - now + 999) / 1000);
+        if (timeout < 0)
+            timeout = 0;
+        if (timeout > 100)
+            timeout = 100;
+        struct pollfd p = {as->fd, POLLIN, 0};
+        poll(&p, 1, timeout);
+        now = sky_time_us();
+        for (int i = 0; i < 64 && (p.revents & POLLIN); i++) {
+            ssize_t n = recv(as->fd, buf, sizeof(buf), MSG_DONTWAIT);
+            if (n <= 0)
+                break;
+            atomic_fetch_add(&as->bytes, (uint64_t)n);
+            sky_audio_queue_add(as->queue, buf, (size_t)n, now);
+        }
+        drain(as, now);
+        if (now >= as->next_ping_us)
+            send_ping(as, now);
+    }
+    return NULL;
+}
+
+static int open_socket(SkyAudioStream *as, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char port[8];
+    snprintf(port, sizeof(port), "%u", (unsigned)as->cfg.port);
+    if (getaddrinfo(as->cfg.host, port, &hints, &res) != 0 || !res) {
+        snprintf(err, errlen, "'%s' is not a numeric address", as->cfg.host);
+        return SKY_ERR(EINVAL);
+    }
+    as->fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int ret = as->fd < 0 ? SKY_ERR(errno) : 0;
+    if (ret == 0 && connect(as->fd, res->ai_addr, res->ai_addrlen) < 0)
+        ret = SKY_ERR(errno);
+    freeaddrinfo(res);
+    if (ret < 0)
+        snprintf(err, errlen, "cannot open the audio socket: %s", sky_strerror(ret));
+    return ret;
+}
+
+int sky_audio_stream_start(SkyAudioStream **out, const SkyAudioStreamCfg *cfg, char *err,
+                           size_t errlen)
+{
+    *out = NULL;
+    SkyAudioStream *as = calloc(1, sizeof(*as));
+    if (!as)
+        return SKY_ERR(ENOMEM);
+    as->cfg = *cfg;
+    as->fd = -1;
+    as->limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
+    if (cfg->key) {
+        memcpy(as->key, cfg->key, 16);
+        as->cfg.key = as->key;
+    }
+    if (cfg->ping_payload)
+        snprintf(as->ping_payload, sizeof(as->ping_payload), "%s", cfg->ping_payload);
+    SkyAudioQueueCfg qc = {as->cfg.key, cfg->key_id, cfg->packet_duration_ms, 0};
+    int ret = sky_audio_queue_create(&as->queue, &qc);
+    if (ret < 0)
+        snprintf(err, errlen, "cannot set up the audio receiver: %s", sky_strerror(ret));
+    if (ret == 0)
+        ret = open_socket(as, err, errlen);
+    if (ret == 0) {
+        send_ping(as, sky_time_us());
+        if (pthread_create(&as->thread, NULL, receive_thread, as) != 0) {
+            ret = SKY_ERR(EAGAIN);
+            snprintf(err, errlen, "cannot start the audio thread");
+        } else {
+            as->thread_started = true;
+        }
+    }
+    if (ret < 0) {
+        sky_audio_stream_stop(&as);
+        return ret;
+    }
+    *out = as;
+    return 0;
+}
+
+void sky_audio_stream_stop(SkyAudioStream **pas)
+{
+    SkyAudioStream *as = *pas;
+    if (!as)
+        return;
+    atomic_store(&as->stop, true);
+    if (as->thread_started)
+        pthread_join(as->thread, NULL);
+    if (as->fd >= 0)
+        close(as->fd);
+    sky_audio_queue_destroy(&as->queue);
+    sky_wipe(as->key, sizeof(as->key));
+    free(as);
+    *pas = NULL;
+}
+
+void sky_audio_stream_figures(SkyAudioStream *as, SkyNetFigures *out)
+{
+    out->audio_bytes = atomic_load(&as->bytes);
+    out->audio_packets_lost = atomic_load(&as->lost);
+    out->audio_fec_recovered = atomic_load(&as->recovered);
+}

@@ -1,0 +1,164 @@
+/* Threads: everything here runs on the main thread, except sky_presenter_wake (decoder thread),
+ * which only sets an atomic and pushes an SDL event. */
+#include "client/presenter.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/time.h"
+
+#define TAG "present"
+#define EVENT_WAIT_MS 20
+
+struct SkyPresenter {
+    SkyRender *render;
+    SkyStatsOut *stats;
+    SkyPresenterHooks hooks;
+    volatile sig_atomic_t *quit;
+    SkyVideoPipeline *vp;
+    Uint32 wake_event;
+    atomic_bool wake_pending;
+};
+
+int sky_presenter_create(SkyPresenter **out, SkyRender *render, SkyStatsOut *stats,
+                         const SkyPresenterHooks *hooks, volatile sig_atomic_t *quit)
+{
+    *out = NULL;
+    SkyPresenter *p = calloc(1, sizeof(*p));
+    if (!p)
+        return SKY_ERR(ENOMEM);
+    p->render = render;
+    p->stats = stats;
+    if (hooks)
+        p->hooks = *hooks;
+    p->quit = quit;
+    if (render) {
+        p->wake_event = SDL_RegisterEvents(1);
+        if (p->wake_event == (Uint32)-1) {
+            free(p);
+            return SKY_ERR(ENOSPC);
+        }
+    }
+    atomic_init(&p->wake_pending, false);
+    *out = p;
+    return 0;
+}
+
+void sky_presenter_destroy(SkyPresenter **pp)
+{
+    free(*pp);
+    *pp = NULL;
+}
+
+void sky_presenter_attach(SkyPresenter *p, SkyVideoPipeline *vp)
+{
+    p->vp = vp;
+}
+
+void sky_presenter_wake(void *opaque)
+{
+    SkyPresenter *p = opaque;
+    if (!p->render || atomic_exchange(&p->wake_pending, true))
+        return;
+    SDL_Event ev = {.type = p->wake_event};
+    SDL_PushEvent(&ev);
+}
+
+/* Shows (or, headless, hands off) one picture and finishes its timeline. */
+static void present(SkyPresenter *p, AVFrame **frame, SkyFrameTiming *t)
+{
+    int ret = p->render ? sky_render_frame(p->render, *frame) : 0;
+    t->presented_us = sky_time_us();
+    if (ret < 0) {
+        t->fate = SKY_FATE_DROPPED;
+        t->drop_reason = SKY_DROP_DECODE_ERROR;
+        t->presented_us = 0;
+    } else {
+        t->fate = SKY_FATE_PRESENTED;
+    }
+    sky_stats_out_frame_done(p->stats, t);
+    av_frame_free(frame);
+}
+
+static void handle_event(SkyPresenter *p, const SDL_Event *ev)
+{
+    switch (ev->type) {
+    case SDL_QUIT:
+        if (p->quit)
+            *p->quit = 1;
+        return;
+    case SDL_WINDOWEVENT:
+        if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
+            ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            sky_render_redraw(p->render);
+        break;
+    case SDL_KEYDOWN:
+        if (ev->key.keysym.sym == SDLK_F11) {
+            sky_render_toggle_fullscreen(p->render);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (p->hooks.event)
+        p->hooks.event(p->hooks.opaque, ev);
+}
+
+int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why)
+{
+    int64_t end = duration_s > 0 ? sky_time_us() + (int64_t)(duration_s * 1e6) : 0;
+    SkyAudioFigures af;
+    SkyNetFigures nf;
+    for (;;) {
+        if (p->quit && *p->quit) {
+            *why = SKY_PRESENTER_END_USER;
+            return 0;
+        }
+        if (p->render) {
+            SDL_Event ev;
+            /* Wait for an event, a picture, or a smooth-mode picture's present time. */
+            int wait = EVENT_WAIT_MS;
+            int64_t due = sky_video_pipeline_next_due(p->vp);
+            if (due != INT64_MAX) {
+                int64_t ms = (due - sky_time_us() + 999) / 1000;
+                wait = ms < 0 ? 0 : ms < wait ? (int)ms : wait;
+            }
+            if (SDL_WaitEventTimeout(&ev, wait)) {
+                do {
+                    if (ev.type == p->wake_event)
+                        atomic_store(&p->wake_pending, false);
+                    else
+                        handle_event(p, &ev);
+                } while (SDL_PollEvent(&ev));
+            }
+        }
+        AVFrame *frame = NULL;
+        SkyFrameTiming t;
+        int ret = sky_video_pipeline_take(p->vp, &frame, &t, p->render ? 0 : EVENT_WAIT_MS * 1000);
+        if (ret == 0) {
+            present(p, &frame, &t);
+        } else if (ret == SKY_ERR(EPIPE)) {
+            *why = SKY_PRESENTER_END_STREAM;
+            return 0;
+        } else if (ret != SKY_ERR(EAGAIN) && ret != SKY_ERR(ETIMEDOUT)) {
+            return ret;
+        }
+        int64_t now = sky_time_us();
+        memset(&af, 0, sizeof(af));
+        memset(&nf, 0, sizeof(nf));
+        bool stop = p->hooks.tick && p->hooks.tick(p->hooks.opaque, now, &af, &nf);
+        sky_stats_out_tick(p->stats, now, &af, nf.active ? &nf : NULL);
+        if (stop) {
+            *why = SKY_PRESENTER_END_HOOK;
+            return 0;
+        }
+        if (end && now >= end) {
+            *why = SKY_PRESENTER_END_DURATION;
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/* The main thread's loop for `play` and `stream`: SDL events, taking pictures from the video
+ * pipeline and showing them (or, headless, just finishing their timelines), the per-second
+ * stats line, and the end conditions (the stream ended, --duration, Ctrl+C, the window
+ * closed). The decoder thread wakes it with an SDL user event, posted at most once until the
+ * loop has seen it. */
+#ifndef SKY_CLIENT_PRESENTER_H
+#define SKY_CLIENT_PRESENTER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <SDL.h>
+
+#include "client/render_sdl.h"
+#include "client/stats_out.h"
+#include "client/video_pipeline.h"
+
+typedef struct SkyPresenterHooks {
+    /* Once per loop turn: fill the figures for the stats line (either may be left alone) and
+     * return true to end the loop. Optional. */
+    bool (*tick)(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFigures *net);
+    /* Every SDL event the loop does not handle itself. Optional. */
+    void (*event)(void *opaque, const SDL_Event *ev);
+    void *opaque;
+} SkyPresenterHooks;
+
+typedef struct SkyPresenter SkyPresenter;
+
+/* render NULL: headless. quit: set by signal handlers (may be NULL). */
+int sky_presenter_create(SkyPresenter **out, SkyRender *render, SkyStatsOut *stats,
+                         const SkyPresenterHooks *hooks, volatile sig_atomic_t *quit);
+void sky_presenter_destroy(SkyPresenter **p);
+/* The pipeline to take pictures from (made after the presenter, since its wake is ours). */
+void sky_presenter_attach(SkyPresenter *p, SkyVideoPipeline *vp);
+/* A video pipeline `wake` callback (decoder thread); opaque is the presenter. */
+void sky_presenter_wake(void *opaque);
+
+typedef enum SkyPresenterEnd {
+    SKY_PRESENTER_END_STREAM,    /* the pipeline finished (the file ended) */
+    SKY_PRESENTER_END_HOOK,      /* the tick hook said so (the stream ended) */
+    SKY_PRESENTER_END_DURATION,  /* --duration passed */
+    SKY_PRESENTER_END_USER,      /* Ctrl+C, SIGTERM or the window closed */
+} SkyPresenterEnd;
+
+/* Runs until one of the ends above (duration_s 0: no limit). Returns 0 with *why set, or a
+ * fatal decoder error. */
+int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why);
+
+#endif

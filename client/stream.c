@@ -1,0 +1,752 @@
+/* `skylight stream`: the session, started in named stages and torn down in reverse from
+ * wherever it got to (moonlight-common-c's LiStartConnection/LiStopConnection):
+ *
+ *   host      find the host, check pairing (client/host_client.c)
+ *   launch    /launch or /resume with the session key
+ *   rtsp      the RTSP handshake: ports, codec, encryption, audio layout
+ *   output    stats, the window (or headless), the presenter
+ *   decoder   the video pipeline (decoder thread)
+ *   audio     the audio output (audio thread, SDL callback)
+ *   record    --record FILE
+ *   control   the ENet control stream (control thread)
+ *   video     the video receiver (receive thread)
+ *   audionet  the audio receiver (receive thread)
+ *   run       the main thread presents until the stream ends
+ *
+ * Threads: this file runs on the main thread (docs/threading.md lists the others). */
+#include "client/stream.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <SDL.h>
+
+#include "client/audio.h"
+#include "client/audio_stream.h"
+#include "client/cli.h"
+#include "client/control_stream.h"
+#include "client/decoder.h"
+#include "client/frame_md5.h"
+#include "client/fsutil.h"
+#include "client/host_client.h"
+#include "client/http.h"
+#include "client/identity.h"
+#include "client/presenter.h"
+#include "client/recorder.h"
+#include "client/render_sdl.h"
+#include "client/rtsp_client.h"
+#include "client/stats_out.h"
+#include "client/video_pipeline.h"
+#include "client/video_stream.h"
+#include "common/crypto.h"
+#include "common/error.h"
+#include "common/jitter.h"
+#include "common/log.h"
+#include "common/sdp.h"
+#include "common/time.h"
+
+#define TAG "stream"
+
+typedef struct StreamOpts {
+    int width, height, fps;
+    int bitrate_kbps;
+    int codec;          /* auto|h264|hevc|av1 */
+    bool hdr;
+    int audio;          /* stereo|5.1|7.1|off */
+    int audio_buffer_ms;
+    int packet_size;
+    int latency_mode;   /* SkyLatencyMode */
+    bool headless;
+    bool dry_run;
+    bool sops;
+    bool local_audio;
+    bool quit_after;
+    bool encrypt;
+    double duration_s;
+    double timeout_s;
+    char stats_json[1024];
+    char frame_md5[1024];
+    char record[1024];
+} StreamOpts;
+
+static const SkyOpt stream_opts_table[] = {
+    {"width", SKY_OPT_INT, offsetof(StreamOpts, width), 0, 0, 8192, NULL, "0", "PX",
+     "stream width; 0 = the display's (1280 headless)"},
+    {"height", SKY_OPT_INT, offsetof(StreamOpts, height), 0, 0, 8192, NULL, "0", "PX",
+     "stream height; 0 = the display's (720 headless)"},
+    {"fps", SKY_OPT_INT, offsetof(StreamOpts, fps), 0, 0, 480, NULL, "0", "N",
+     "frames per second; 0 = the display's refresh rate (60 headless)"},
+    {"bitrate", SKY_OPT_INT, offsetof(StreamOpts, bitrate_kbps), 0, 0, 500000, NULL, "0", "KBPS",
+     "video bitrate; 0 = from the resolution and frame rate"},
+    {"codec", SKY_OPT_CHOICE, offsetof(StreamOpts, codec), 0, 0, 0, "auto|h264|hevc|av1", "auto",
+     NULL, "video codec; auto = HEVC when the host offers it, else H.264"},
+    {"hdr", SKY_OPT_BOOL, offsetof(StreamOpts, hdr), 0, 0, 0, NULL, "no", NULL,
+     "ask for 10-bit HDR video (HEVC or AV1, when the host offers it)"},
+    {"audio", SKY_OPT_CHOICE, offsetof(StreamOpts, audio), 0, 0, 0, "stereo|5.1|7.1|off",
+     "stereo", NULL, "audio channels (off: receive no sound)"},
+    {"audio-buffer-ms", SKY_OPT_INT, offsetof(StreamOpts, audio_buffer_ms), 0, 5, 200, NULL, "20",
+     "MS", "target audio output latency (network jitter is added on top)"},
+    {"packet-size", SKY_OPT_INT, offsetof(StreamOpts, packet_size), 0, 256, 4096, NULL, "1392",
+     "BYTES", "video packet size (capped at 1024 for hosts outside the local network)"},
+    {"latency-mode", SKY_OPT_CHOICE, offsetof(StreamOpts, latency_mode), 0, 0, 0,
+     "lowest|balanced|smooth", "lowest", NULL,
+     "lowest: decode each frame at once; balanced: absorb network jitter; smooth: also pace "
+     "presentation to the display"},
+    {"headless", SKY_OPT_BOOL, offsetof(StreamOpts, headless), 0, 0, 0, NULL, "no", NULL,
+     "decode without a window (scripts, benchmarks)"},
+    {"dry-run", SKY_OPT_BOOL, offsetof(StreamOpts, dry_run), 0, 0, 0, NULL, "no", NULL,
+     "launch or resume the app, print the session and stop"},
+    {"sops", SKY_OPT_BOOL, offsetof(StreamOpts, sops), 0, 0, 0, NULL, "yes", NULL,
+     "let the host change its display mode to match the stream"},
+    {"local-audio", SKY_OPT_BOOL, offsetof(StreamOpts, local_audio), 0, 0, 0, NULL, "no", NULL,
+     "keep playing the audio on the host too"},
+    {"quit-after", SKY_OPT_BOOL, offsetof(StreamOpts, quit_after), 0, 0, 0, NULL, "no", NULL,
+     "quit the app on the host when the stream ends"},
+    {"encrypt", SKY_OPT_BOOL, offsetof(StreamOpts, encrypt), 0, 0, 0, NULL, "no", NULL,
+     "encrypt video too when the host offers it (audio and control always are)"},
+    {"duration", SKY_OPT_DOUBLE, offsetof(StreamOpts, duration_s), 0, 0, 1e7, NULL, "0",
+     "SECONDS", "stop after this long; 0 = until the stream ends"},
+    {"timeout", SKY_OPT_DOUBLE, offsetof(StreamOpts, timeout_s), 0, 0.1, 600, NULL, "10",
+     "SECONDS", "give up on a host that does not answer within this"},
+    SKY_OPT_END,
+};
+
+static const SkyOpt stats_opts_table[] = {
+    {"stats-json", SKY_OPT_STRING, offsetof(StreamOpts, stats_json),
+     sizeof(((StreamOpts *)0)->stats_json), 0, 0, NULL, "", "FILE|-",
+     "write per-frame timelines, per-second and summary lines as JSON lines"},
+    {"frame-md5", SKY_OPT_STRING, offsetof(StreamOpts, frame_md5),
+     sizeof(((StreamOpts *)0)->frame_md5), 0, 0, NULL, "", "FILE|-",
+     "write the MD5 of every decoded picture (as 'ffmpeg -f framemd5'; pts = host frame number)"},
+    {"record", SKY_OPT_STRING, offsetof(StreamOpts, record), sizeof(((StreamOpts *)0)->record),
+     0, 0, NULL, "", "FILE",
+     "write the received video and audio to FILE (.mkv, .mp4, ...) without re-encoding"},
+    SKY_OPT_END,
+};
+
+typedef struct Session {
+    StreamOpts opts;
+    SkyDecoderOpts decoder_opts;
+    SkyRenderOpts render_opts;
+    SkyGlobalOpts global;
+    const char *host_arg, *app_arg;
+    char config_dir[4096];
+    char err[1600];
+
+    /* Stages, in order. */
+    SkyIdentity *id;
+    SkyHostClient *hc;
+    bool launched;
+    SkyLaunchParams launch;
+    SkySessionUrl url;
+    char app_title[256];
+    SkyRtspSession rtsp;
+    SkyStatsOut *stats;
+    SkyFrameMd5 *md5;
+    bool sdl_video;
+    SkyRender *render;
+    SkyPresenter *presenter;
+    SkyVideoPipeline *vp;
+    SkyAudio *audio;
+    SkyRecorder *recorder;
+    SkyControlStream *control;
+    SkyVideoStream *video;
+    SkyAudioStream *audionet;
+    const char *stage;
+
+    /* Set from other threads. */
+    atomic_bool ended;
+} Session;
+
+static volatile sig_atomic_t g_quit;
+static atomic_bool g_cancel;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_quit = 1;
+    atomic_store(&g_cancel, true);
+}
+
+static void set_groups(Session *s, SkyOptGroup *g)
+{
+    g[0] = (SkyOptGroup){"Stream", stream_opts_table, &s->opts};
+    g[1] = (SkyOptGroup){"Video decoding", sky_decoder_opts_table, &s->decoder_opts};
+    g[2] = (SkyOptGroup){"Window", sky_render_opts_table, &s->render_opts};
+    g[3] = (SkyOptGroup){"Statistics and recording", stats_opts_table, &s->opts};
+    g[4] = (SkyOptGroup){"General", sky_global_opts_table, &s->global};
+}
+#define NGROUPS 5
+
+void sky_stream_usage(void)
+{
+    Session s;
+    SkyOptGroup groups[NGROUPS];
+    memset(&s, 0, sizeof(s));
+    set_groups(&s, groups);
+    printf("Usage: skylight stream [OPTIONS] HOST [APP]\n\n"
+           "Launches APP (an id or a name; default: the app running on the host, else Desktop)\n"
+           "on a paired host, or resumes it, and plays it: in a window, or --headless.\n"
+           "Ctrl+C or closing the window ends the stream (the app keeps running on the host\n"
+           "unless --quit-after; 'skylight stream HOST' resumes it).\n");
+    sky_cli_print_groups(stdout, groups, NGROUPS);
+}
+
+/* ---- callbacks from other threads: flags only ---- */
+
+static void on_control_end(void *opaque)
+{
+    Session *s = opaque;
+    atomic_store(&s->ended, true);
+}
+
+static void need_keyframe(void *opaque)
+{
+    Session *s = opaque;
+    if (s->video)
+        sky_video_stream_need_keyframe(s->video);
+}
+
+static void decoded(void *opaque, int64_t decode_us)
+{
+    Session *s = opaque;
+    if (s->video)
+        sky_video_stream_decoded(s->video, decode_us);
+}
+
+static void wake(void *opaque)
+{
+    Session *s = opaque;
+    sky_presenter_wake(s->presenter);
+}
+
+/* Presenter hook (main thread): the stream's figures; true once it has ended. */
+static bool tick(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFigures *net)
+{
+    Session *s = opaque;
+    (void)now_us;
+    sky_audio_figures(s->audio, audio);
+    sky_video_stream_figures(s->video, net);
+    if (s->audionet)
+        sky_audio_stream_figures(s->audionet, net);
+    SkyControlStatus cs;
+    sky_control_stream_status(s->control, &cs);
+    net->rtt_ms = cs.rtt_ms;
+    net->rtt_var_ms = cs.rtt_var_ms;
+    SkyControlEnd why;
+    return atomic_load(&s->ended) || cs.ended || sky_video_stream_failed(s->video, &why);
+}
+
+/* ---- parameters ---- */
+
+/* A bitrate for the picture rate: about 0.16 bits per pixel (1080p60: 20 Mb/s). */
+static int default_bitrate(int w, int h, int fps)
+{
+    double kbps = (double)w * h * fps * 0.16 / 1000.0;
+    return kbps < 1500 ? 1500 : kbps > 150000 ? 150000 : (int)kbps;
+}
+
+/* Slices per frame: software decoding spreads slices over cores; hardware needs one. */
+static int slices_per_frame(const SkyDecoderOpts *d)
+{
+    bool hw = d->backend != SKY_BACKEND_SOFTWARE &&
+              (access("/dev/dri", F_OK) == 0 || access("/dev/nvidia0", F_OK) == 0 ||
+               d->backend != SKY_BACKEND_AUTO);
+    if (hw)
+        return 1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int want = d->threads > 0 ? d->threads : (int)cores;
+    return want < 2 ? 2 : want > 4 ? 4 : want;
+}
+
+static void fill_mode(Session *s)
+{
+    StreamOpts *o = &s->opts;
+    if ((!o->width || !o->height || !o->fps) && !o->headless && !o->dry_run &&
+        SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) {
+        SDL_DisplayMode dm;
+        if (SDL_GetDesktopDisplayMode(0, &dm) == 0) {
+            if (!o->width || !o->height) {
+                o->width = dm.w;
+                o->height = dm.h;
+            }
+            if (!o->fps && dm.refresh_rate > 0)
+                o->fps = dm.refresh_rate;
+        }
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    }
+    if (!o->width || !o->height) {
+        o->width = 1280;
+        o->height = 720;
+    }
+    o->height &= ~1;
+    if (!o->fps)
+        o->fps = 60;
+    if (!o->bitrate_kbps)
+        o->bitrate_kbps = default_bitrate(o->width, o->height, o->fps);
+}
+
+/* ---- stages ---- */
+
+static const char *running_title(const SkyAppList *apps, uint32_t id)
+{
+    for (size_t i = 0; i < apps->count; i++)
+        if (apps->apps[i].id == id)
+            return apps->apps[i].title;
+    return NULL;
+}
+
+static int stage_launch(Session *s)
+{
+    const SkyServerInfo *si = sky_host_client_info(s->hc);
+    SkyAppList apps;
+    int ret = sky_host_client_applist(s->hc, &apps, s->err, sizeof(s->err));
+    if (ret < 0)
+        return ret;
+    const SkyApp *app = NULL;
+    if (s->app_arg) {
+        app = sky_applist_find(&apps, s->app_arg);
+    } else {
+        /* No app named: the one running, else Desktop, else the first. */
+        for (size_t i = 0; i < apps.count && !app; i++)
+            if (si->busy ? apps.apps[i].id == si->current_game
+                         : strcmp(apps.apps[i].title, "Desktop") == 0)
+                app = &apps.apps[i];
+        if (!app && !si->busy && apps.count)
+            app = &apps.apps[0];
+    }
+    if (!app) {
+        snprintf(s->err, sizeof(s->err), "%s has no app '%s' (see 'skylight list %s')",
+                 si->hostname, s->app_arg ? s->app_arg : "to stream", s->host_arg);
+        sky_applist_free(&apps);
+        return SKY_ERR(ENOENT);
+    }
+    bool resume = si->busy && si->current_game == app->id;
+    if (si->busy && !resume) {
+        const char *other = running_title(&apps, si->current_game);
+        snprintf(s->err, sizeof(s->err), "%s is streaming %s; quit it first ('skylight quit %s')",
+                 si->hostname, other ? other : "another app", s->host_arg);
+        sky_applist_free(&apps);
+        return SKY_ERR(EBUSY);
+    }
+    snprintf(s->app_title, sizeof(s->app_title), "%s", app->title);
+    static const int channels[] = {2, 6, 8, 2};
+    s->launch = (SkyLaunchParams){
+        .appid = app->id,
+        .width = s->opts.width,
+        .height = s->opts.height,
+        .fps = s->opts.fps,
+        .sops = s->opts.sops,
+        .local_audio = s->opts.local_audio,
+        .audio_channels = channels[s->opts.audio],
+        .hdr = s->opts.hdr,
+    };
+    sky_applist_free(&apps);
+    uint8_t keyid[4];
+    ret = sky_random_bytes(s->launch.rikey, sizeof(s->launch.rikey));
+    if (ret == 0)
+        ret = sky_random_bytes(keyid, sizeof(keyid));
+    if (ret < 0)
+        return ret;
+    s->launch.rikeyid = (uint32_t)keyid[0] << 24 | (uint32_t)keyid[1] << 16 |
+                        (uint32_t)keyid[2] << 8 | keyid[3];
+    ret = sky_host_client_launch(s->hc, &s->launch, resume, &s->url, s->err, sizeof(s->err));
+    if (ret < 0)
+        return ret;
+    s->launched = true;
+    SKY_LOGI(TAG, "%s %s on %s", resume ? "resumed" : "launched", s->app_title, si->hostname);
+    return 0;
+}
+
+static int stage_rtsp(Session *s)
+{
+    static const int channels[] = {2, 6, 8, 2};
+    static const int codecs[] = {-1, SKY_SDP_CODEC_H264, SKY_SDP_CODEC_HEVC, SKY_SDP_CODEC_AV1};
+    SkyRtspClientCfg rc = {
+        .url = &s->url,
+        .key = s->launch.rikey,
+        .want =
+            {
+                .width = s->opts.width,
+                .height = s->opts.height,
+                .fps = s->opts.fps,
+                .bitrate_kbps = s->opts.bitrate_kbps,
+                .ten_bit = s->opts.hdr,
+                .slices_per_frame = slices_per_frame(&s->decoder_opts),
+                .audio_channels = channels[s->opts.audio],
+                .packet_duration_ms = 5,
+                .ml_feature_flags = SKY_ML_FF_SESSION_ID_V1,
+                .color_space = 1, /* Rec. 709 */
+            },
+        .codec_preference = codecs[s->opts.codec],
+        .packet_size = s->opts.packet_size,
+        .encryption_wanted = SKY_ENC_AUDIO | (s->opts.encrypt ? SKY_ENC_VIDEO : 0),
+        .timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
+        .cancel = &g_cancel,
+    };
+    if (s->opts.hdr && codecs[s->opts.codec] < 0)
+        rc.codec_preference = -1;
+    return sky_rtsp_client_handshake(&rc, &s->rtsp, s->err, sizeof(s->err));
+}
+
+static enum AVCodecID codec_id(int sdp_codec)
+{
+    return sdp_codec == SKY_SDP_CODEC_AV1    ? AV_CODEC_ID_AV1
+           : sdp_codec == SKY_SDP_CODEC_HEVC ? AV_CODEC_ID_HEVC
+                                             : AV_CODEC_ID_H264;
+}
+
+static int stage_output(Session *s)
+{
+    int ret = sky_stats_out_create(&s->stats, s->opts.stats_json, sky_time_us());
+    if (ret < 0)
+        return ret;
+    if (s->opts.frame_md5[0]) {
+        ret = sky_frame_md5_open(&s->md5, s->opts.frame_md5, (AVRational){1, s->opts.fps});
+        if (ret < 0)
+            return ret;
+    }
+    if (!s->opts.headless) {
+        if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+            snprintf(s->err, sizeof(s->err), "no display to open a window on (%s); use "
+                                             "--headless to stream without one",
+                     SDL_GetError());
+            return SKY_ERR(ENODEV);
+        }
+        s->sdl_video = true;
+        char title[300];
+        snprintf(title, sizeof(title), "%s - Skylight", s->app_title);
+        ret = sky_render_create(&s->render, &s->render_opts, title, s->opts.width,
+                                s->opts.height);
+        if (ret < 0)
+            return ret;
+    }
+    SkyPresenterHooks hooks = {tick, NULL, s};
+    return sky_presenter_create(&s->presenter, s->render, s->stats, &hooks, &g_quit);
+}
+
+static int stage_decoder(Session *s)
+{
+    SkyVideoPipelineCfg vc = {
+        .decoder = {.opts = s->decoder_opts,
+                    .codec_id = codec_id(s->rtsp.stream.codec),
+                    .width = s->opts.width,
+                    .height = s->opts.height,
+                    .low_delay = true},
+        /* A stream resyncs at a keyframe after any decode error: never show garbage. */
+        .policy = {.max_hw_failures = (uint32_t)s->decoder_opts.max_hw_failures,
+                   .resync_on_error = true},
+        .queue_frames = 64,
+        .present_depth = s->opts.latency_mode == SKY_LATENCY_SMOOTH ? 3 : 1,
+        .stats = s->stats,
+        .md5 = s->md5,
+        .wake = wake,
+        .need_keyframe = need_keyframe,
+        .decoded = decoded,
+        .opaque = s,
+    };
+    int ret = sky_video_pipeline_create(&s->vp, &vc);
+    if (ret < 0) {
+        snprintf(s->err, sizeof(s->err), "cannot decode this stream (see above)");
+        return ret;
+    }
+    sky_presenter_attach(s->presenter, s->vp);
+    return 0;
+}
+
+static int stage_audio(Session *s)
+{
+    if (s->opts.audio == 3)
+        return 0;
+    SkyAudioOpts ao = {true, s->opts.audio_buffer_ms};
+    int ret = sky_audio_create(&s->audio, &ao, &s->rtsp.opus);
+    if (ret < 0)
+        SKY_LOGW(TAG, "streaming without sound: %s", sky_strerror(ret));
+    return 0;
+}
+
+static int stage_record(Session *s)
+{
+    if (!s->opts.record[0])
+        return 0;
+    SkyRecorderCfg rc = {s->opts.record, codec_id(s->rtsp.stream.codec), s->opts.width,
+                         s->opts.height, s->opts.audio != 3, s->rtsp.opus};
+    int ret = sky_recorder_open(&s->recorder, &rc);
+    if (ret < 0)
+        snprintf(s->err, sizeof(s->err), "cannot record to %s (see above)", s->opts.record);
+    return ret;
+}
+
+static int stage_control(Session *s)
+{
+    SkyControlStreamCfg cc = {
+        .host = s->rtsp.host,
+        .port = s->rtsp.control_port,
+        .connect_data = s->rtsp.connect_data,
+        .key = s->launch.rikey,
+        .encrypted = (s->rtsp.stream.encryption_enabled & SKY_ENC_CONTROL_V2) != 0,
+        .connect_timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
+        .on_end = on_control_end,
+        .opaque = s,
+    };
+    return sky_control_stream_start(&s->control, &cc, s->err, sizeof(s->err));
+}
+
+static int stage_video(Session *s)
+{
+    SkyVideoStreamCfg vc = {
+        .host = s->rtsp.host,
+        .port = s->rtsp.video_port,
+        .ping_payload = s->rtsp.have_ping_payload ? s->rtsp.ping_payload : NULL,
+        .key = s->launch.rikey,
+        .encrypted = (s->rtsp.stream.encryption_enabled & SKY_ENC_VIDEO) != 0,
+        .packet_size = (size_t)s->rtsp.stream.packet_size,
+        .rfi = false,
+        .latency_mode = s->opts.latency_mode,
+        .vp = s->vp,
+        .stats = s->stats,
+        .control = s->control,
+        .recorder = s->recorder,
+        .on_end = on_control_end,
+        .opaque = s,
+    };
+    return sky_video_stream_start(&s->video, &vc, s->err, sizeof(s->err));
+}
+
+static int stage_audionet(Session *s)
+{
+    if (s->opts.audio == 3)
+        return 0;
+    bool enc = (s->rtsp.stream.encryption_enabled & SKY_ENC_AUDIO) != 0;
+    SkyAudioStreamCfg ac = {
+        .host = s->rtsp.host,
+        .port = s->rtsp.audio_port,
+        .ping_payload = s->rtsp.have_ping_payload ? s->rtsp.ping_payload : NULL,
+        .key = enc ? s->launch.rikey : NULL,
+        .key_id = s->launch.rikeyid,
+        .packet_duration_ms = s->rtsp.stream.packet_duration_ms,
+        .audio = s->audio,
+        .recorder = s->recorder,
+    };
+    return sky_audio_stream_start(&s->audionet, &ac, s->err, sizeof(s->err));
+}
+
+typedef struct Stage {
+    const char *name;
+    int (*run)(Session *s);
+} Stage;
+
+static const Stage stages[] = {
+    {"rtsp", stage_rtsp},       {"output", stage_output}, {"decoder", stage_decoder},
+    {"audio", stage_audio},     {"record", stage_record}, {"control", stage_control},
+    {"video", stage_video},     {"audionet", stage_audionet},
+};
+
+/* Tears down, in reverse, whatever was set up. Returns the summary's error, if any. */
+static int teardown(Session *s)
+{
+    int status = 0;
+    /* The network figures for the summary, while the receivers still exist. */
+    SkyNetFigures nf = {0};
+    if (s->video && s->control) {
+        SkyAudioFigures unused;
+        tick(s, sky_time_us(), &unused, &nf);
+    }
+    sky_audio_stream_stop(&s->audionet);
+    sky_video_stream_stop(&s->video);
+    sky_control_stream_stop(&s->control);
+    if (sky_recorder_close(&s->recorder) < 0)
+        status = SKY_ERR(EIO);
+    SkyAudioFigures af = {0};
+    if (s->audio)
+        sky_audio_figures(s->audio, &af);
+    sky_audio_destroy(&s->audio);
+    const char *backend = s->vp ? sky_video_pipeline_backend(s->vp) : NULL;
+    char backend_name[32];
+    snprintf(backend_name, sizeof(backend_name), "%s", backend ? backend : "none");
+    sky_video_pipeline_destroy(&s->vp);
+    sky_presenter_destroy(&s->presenter);
+    sky_render_destroy(&s->render);
+    if (s->sdl_video)
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    if (sky_frame_md5_close(&s->md5) < 0)
+        status = SKY_ERR(EIO);
+    if (s->stats) {
+        char text[2048];
+        sky_stats_out_finish(s->stats, sky_time_us(), af.active ? &af : NULL,
+                             nf.active ? &nf : NULL, text, sizeof(text));
+        if (backend)
+            fprintf(strcmp(s->opts.stats_json, "-") == 0 || strcmp(s->opts.frame_md5, "-") == 0
+                        ? stderr
+                        : stdout,
+                    "summary: %s; decoder %s\n", text, backend_name);
+    }
+    if (sky_stats_out_destroy(&s->stats) < 0)
+        status = SKY_ERR(EIO);
+    return status;
+}
+
+/* The end, in a sentence, and whether it was an error. */
+static bool explain_end(Session *s, SkyPresenterEnd why, char *out, size_t cap)
+{
+    SkyControlStatus cs = {0};
+    SkyControlEnd vend;
+    if (s->control)
+        sky_control_stream_status(s->control, &cs);
+    if (why == SKY_PRESENTER_END_USER) {
+        snprintf(out, cap, "stream ended by the user");
+        return false;
+    }
+    if (why == SKY_PRESENTER_END_DURATION) {
+        snprintf(out, cap, "stream ended after %.3g s (--duration)", s->opts.duration_s);
+        return false;
+    }
+    if (s->video && sky_video_stream_failed(s->video, &vend)) {
+        sky_control_end_message(vend, 0, out, cap);
+        return true;
+    }
+    if (cs.ended) {
+        sky_control_end_message(cs.end, cs.code, out, cap);
+        return sky_control_end_is_error(cs.end);
+    }
+    snprintf(out, cap, "the stream ended");
+    return false;
+}
+
+static int open_host(Session *s)
+{
+    if (sky_config_dir(s->config_dir, sizeof(s->config_dir)) < 0) {
+        snprintf(s->err, sizeof(s->err), "neither XDG_CONFIG_HOME nor HOME is set: nowhere to "
+                                         "keep the client identity");
+        return SKY_ERR(ENOENT);
+    }
+    int ret = sky_identity_load(&s->id, s->config_dir);
+    if (ret < 0) {
+        snprintf(s->err, sizeof(s->err), "no usable client identity (see above)");
+        return ret;
+    }
+    SkyHostClientCfg hc = {s->config_dir, s->id, s->host_arg,
+                           (int64_t)(s->opts.timeout_s * 1000), &g_cancel};
+    return sky_host_client_open(&s->hc, &hc, s->err, sizeof(s->err));
+}
+
+static int run(Session *s)
+{
+    int ret = open_host(s);
+    if (ret == 0)
+        ret = stage_launch(s);
+    if (ret < 0)
+        return ret;
+    if (s->opts.dry_run) {
+        char where[300];
+        sky_host_addr_format(s->url.host, strchr(s->url.host, ':') != NULL, s->url.port, where,
+                             sizeof(where));
+        printf("%s %s on %s: session %s://%s (dry run: not streaming; 'skylight quit %s' ends "
+               "it)\n",
+               sky_host_client_info(s->hc)->busy ? "Resumed" : "Launched", s->app_title,
+               sky_host_client_info(s->hc)->hostname, s->url.encrypted ? "rtspenc" : "rtsp",
+               where, s->host_arg);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+        s->stage = stages[i].name;
+        s->err[0] = '\0';
+        ret = stages[i].run(s);
+        if (ret < 0) {
+            if (!s->err[0])
+                snprintf(s->err, sizeof(s->err), "%s: %s", s->stage, sky_strerror(ret));
+            return ret;
+        }
+        if (g_quit) {
+            snprintf(s->err, sizeof(s->err), "cancelled");
+            return SKY_ERR(ECANCELED);
+        }
+    }
+    s->stage = "run";
+    printf("Streaming %s from %s (%dx%d at %d fps, %s, %d kb/s)%s\n", s->app_title,
+           sky_host_client_info(s->hc)->hostname, s->opts.width, s->opts.height, s->opts.fps,
+           s->rtsp.stream.codec == SKY_SDP_CODEC_AV1    ? "AV1"
+           : s->rtsp.stream.codec == SKY_SDP_CODEC_HEVC ? "HEVC"
+                                                        : "H.264",
+           s->opts.bitrate_kbps, s->opts.headless ? " headless" : "");
+    fflush(stdout);
+    SkyPresenterEnd why;
+    ret = sky_presenter_run(s->presenter, s->opts.duration_s, &why);
+    if (ret < 0) {
+        snprintf(s->err, sizeof(s->err), "the decoder cannot go on: %s", sky_strerror(ret));
+        return ret;
+    }
+    char msg[300];
+    bool error = explain_end(s, why, msg, sizeof(msg));
+    if (error) {
+        snprintf(s->err, sizeof(s->err), "%s", msg);
+        return SKY_ERR(EPIPE);
+    }
+    SKY_LOGI(TAG, "%s", msg);
+    return 0;
+}
+
+int sky_stream_main(int argc, char **argv)
+{
+    Session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return 1;
+    SkyOptGroup groups[NGROUPS];
+    set_groups(s, groups);
+    const char *pos[2];
+    size_t npos;
+    bool help;
+    int status = 1;
+    if (sky_cli_parse(argc, argv, groups, NGROUPS, pos, 2, &npos, &help) < 0) {
+        status = 2;
+        goto done;
+    }
+    if (help) {
+        sky_stream_usage();
+        status = 0;
+        goto done;
+    }
+    sky_log_set_level((SkyLogLevel)s->global.log_level);
+    if (npos < 1) {
+        fprintf(stderr, "skylight stream: which host? (skylight stream --help)\n");
+        status = 2;
+        goto done;
+    }
+    s->host_arg = pos[0];
+    s->app_arg = npos > 1 ? pos[1] : NULL;
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (sky_http_global_init() < 0)
+        goto done;
+    fill_mode(s);
+    int ret = run(s);
+    int t = teardown(s);
+    if (s->opts.quit_after && s->launched && s->hc) {
+        char err[512];
+        atomic_store(&g_cancel, false);
+        if (sky_host_client_quit(s->hc, err, sizeof(err)) < 0) {
+            sky_sleep_us(1000000); /* hosts refuse while the stream is still winding down */
+            if (sky_host_client_quit(s->hc, err, sizeof(err)) < 0)
+                SKY_LOGW(TAG, "could not quit the app on the host: %s", err);
+        }
+    }
+    sky_wipe(s->launch.rikey, sizeof(s->launch.rikey));
+    if (ret < 0)
+        fprintf(stderr, "skylight stream: %s\n", s->err[0] ? s->err : sky_strerror(ret));
+    status = ret < 0 || t < 0 ? 1 : 0;
+    sky_host_client_destroy(&s->hc);
+    sky_identity_destroy(&s->id);
+    sky_http_global_cleanup();
+    SDL_Quit();
+done:
+    free(s);
+    return status;
+}
