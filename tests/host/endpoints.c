@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/crypto.h"
 #include "common/error.h"
 #include "common/hex.h"
 #include "common/hostapi.h"
@@ -165,9 +166,8 @@ static bool parse_mode(const char *s, int *w, int *h, int *fps)
 static void session_url(const SkyThHost *h, const SkyThConnInfo *ci, const SkyThLaunch *l,
                         char *out, size_t cap)
 {
-    snprintf(out, cap, "%s%s%s%s:%d", l->corever >= 1 ? "rtspenc://" : "rtsp://",
-             ci->local_v6 ? "[" : "", ci->local_addr, ci->local_v6 ? "]" : "",
-             h->cfg->rtsp_port);
+    snprintf(out, cap, "%s%s%s%s:%u", l->corever >= 1 ? "rtspenc://" : "rtsp://",
+             ci->local_v6 ? "[" : "", ci->local_addr, ci->local_v6 ? "]" : "", h->rtsp_port);
 }
 
 /* Fills l from the /launch or /resume arguments (rikey and rikeyid must be present). On a
@@ -203,6 +203,29 @@ static const char *parse_launch(const SkyThReq *req, SkyThLaunch *l)
     const char *uid = sky_th_req_arg(req, "uniqueid");
     sky_th_sanitize(uid ? uid : "unknown", l->uniqueid, sizeof(l->uniqueid), false);
     return NULL;
+}
+
+/* The values Sunshine makes for every launch session: the UDP ping payload (8 random bytes as
+ * 16 upper-case hex characters) and the control stream's connect data (a random u32). */
+static int make_session_ids(SkyThLaunch *l)
+{
+    uint8_t r[12];
+    int ret = sky_random_bytes(r, sizeof(r));
+    if (ret < 0)
+        return ret;
+    sky_hex_encode(r, 8, l->ping_payload, true);
+    l->connect_data = (uint32_t)r[8] << 24 | (uint32_t)r[9] << 16 | (uint32_t)r[10] << 8 | r[11];
+    sky_wipe(r, sizeof(r));
+    return 0;
+}
+
+/* Installs l as the host's launch session (host->lock held). */
+static void set_session_locked(SkyThHost *h, const SkyThLaunch *l)
+{
+    h->session = *l;
+    h->have_session = true;
+    h->launch_gen++;
+    h->launch_pending = true;
 }
 
 static void bad_param(SkyThReply *rep, const char *name, const char *elem)
@@ -319,6 +342,17 @@ static void launch(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
         bad_param(rep, bad, "gamesession");
         goto cleanup;
     }
+    if (h->cfg->video_encryption == 2 && l.corever < 1) {
+        /* Sunshine's mandatory encryption mode refuses clients without encrypted RTSP. */
+        sky_th_reply_error(rep, 403, "Encryption is mandatory for this host but unsupported by "
+                           "the client", "gamesession", 0);
+        goto cleanup;
+    }
+    if (make_session_ids(&l) < 0) {
+        sky_th_reply_error(rep, 500, "Failed to start the specified application", "gamesession",
+                           0);
+        goto cleanup;
+    }
 
     pthread_mutex_lock(&h->lock);
     if (h->running_appid) {
@@ -335,8 +369,7 @@ static void launch(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
     }
     /* Sunshine starts nothing for appid 0 but still hands out a session. */
     h->running_appid = l.appid;
-    h->session = l;
-    h->have_session = true;
+    set_session_locked(h, &l);
     pthread_mutex_unlock(&h->lock);
 
     session_started(h, ci, &l, "launch", "gamesession", rep);
@@ -373,6 +406,10 @@ static void resume(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
         bad_param(rep, bad, "resume");
         goto cleanup;
     }
+    if (make_session_ids(&l) < 0) {
+        sky_th_reply_error(rep, 500, "Failed to resume the application", "resume", 0);
+        goto cleanup;
+    }
 
     pthread_mutex_lock(&h->lock);
     if (!h->running_appid) { /* a /cancel came in between */
@@ -381,8 +418,7 @@ static void resume(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
         goto cleanup;
     }
     l.appid = h->running_appid;
-    h->session = l;
-    h->have_session = true;
+    set_session_locked(h, &l);
     pthread_mutex_unlock(&h->lock);
 
     session_started(h, ci, &l, "resume", "resume", rep);
@@ -393,6 +429,16 @@ cleanup:
 static void cancel(SkyThHost *h, SkyThReply *rep)
 {
     pthread_mutex_lock(&h->lock);
+    if (h->streaming) {
+        /* Sunshine v0.23 quits nothing while a stream session exists (the client disconnects
+         * first; its comment says to try again). */
+        pthread_mutex_unlock(&h->lock);
+        SKY_LOGW(TAG, "cancel: a stream is still connected");
+        sky_th_reply_error(rep, 503, "All sessions must be disconnected before quitting", "resume",
+                           0);
+        return;
+    }
+    h->launch_pending = false;
     uint32_t was = h->running_appid;
     h->running_appid = 0;
     h->have_session = false;

@@ -1,12 +1,14 @@
 /* skylight-testhost: a GameStream host that behaves like Sunshine v0.23 over loopback, so tests
- * can run real pairing, app list, launch and quit flows (docs/testhost.md).
+ * can run real pairing, app list, launch and quit flows and stream from it (docs/testhost.md).
  *
  * This header holds what every part of the program shares: the options, the app list, the
- * launch session and the host object with its one lock.
+ * launch session and the host object with its lock.
  *
- * Threads (see server.c): main (options, stdin commands, signals), one accept thread per port,
- * one thread per connection. Everything mutable that two threads can reach lives in SkyThHost
- * under `lock`. Lock order: host->lock only (the stdout event lock is a leaf). */
+ * Threads: main (options, stdin commands, signals); the HTTP side (server.c: one accept thread
+ * per port, one thread per connection); the streaming side (session.c: the RTSP thread, and per
+ * stream a session thread with video, audio and two UDP sender threads). Everything mutable that
+ * the HTTP and streaming sides share lives in SkyThHost under `lock`. docs/threading.md has the
+ * whole picture and the lock order. */
 #ifndef SKY_TESTHOST_HOST_H
 #define SKY_TESTHOST_HOST_H
 
@@ -27,6 +29,9 @@ typedef struct SkyThPairings SkyThPairings;
 typedef struct SkyThCfg {
     char bind[64];
     int http_port, https_port, rtsp_port;
+    int video_port, audio_port, control_port;
+    bool stream_ports_given;        /* any of the four streaming ports was on the command line:
+                                     * a busy port is then an error, else a free one is used */
     char state_dir[1024];
     char cert[1024], key[1024];     /* "" = the identity in state_dir */
     char hostname[128];
@@ -38,6 +43,16 @@ typedef struct SkyThCfg {
     char pin[8];                    /* "" = wait for `pin NNNN` on stdin */
     int pin_timeout_s;
     int log_level;                  /* SkyLogLevel */
+    /* Streaming (docs/testhost.md). */
+    int video_encryption;           /* 0 never, 1 opportunistic, 2 mandatory */
+    int fec_percent;
+    int ping_timeout_s;
+    int stream_seconds;             /* 0: until the client or a command ends it */
+    char impair[1024];              /* host -> client video and audio (common/impair.h spec) */
+    char impair_upstream[1024];     /* what the host receives: pings, control */
+    char dump_video[1024];          /* "" = none */
+    bool log_frames;
+    bool stats;
 } SkyThCfg;
 
 extern const SkyOpt sky_th_opts_table[];
@@ -61,6 +76,9 @@ typedef struct SkyThLaunch {
     int local_audio;                /* localAudioPlayMode */
     int gcmap;
     char uniqueid[SKY_TH_UNIQUEID_MAX + 1];
+    /* Made per launch (Sunshine: at /launch or /resume), handed out by RTSP SETUP. */
+    char ping_payload[17];          /* 16 random upper-case hex characters */
+    uint32_t connect_data;          /* random */
 } SkyThLaunch;
 
 typedef struct SkyThHost {
@@ -71,6 +89,8 @@ typedef struct SkyThHost {
     size_t n_apps;
     SkyThApp apps[SKY_TH_MAX_APPS];
     uint16_t http_port, https_port; /* the real ports, once listening */
+    uint16_t rtsp_port;             /* the real streaming ports (session.c), before any */
+    uint16_t video_port, audio_port, control_port; /* request is served */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;            /* CLOCK_MONOTONIC; PIN typed, pairing dropped, stopping */
@@ -80,6 +100,10 @@ typedef struct SkyThHost {
     uint32_t running_appid;         /* 0: nothing runs (SUNSHINE_SERVER_FREE) */
     bool have_session;
     SkyThLaunch session;            /* the last /launch or /resume */
+    uint64_t launch_gen;            /* bumped by every /launch and /resume */
+    bool launch_pending;            /* RTSP is served: set by /launch and /resume, cleared when
+                                     * the control peer connects (as Sunshine) or by /cancel */
+    bool streaming;                 /* a stream session runs (/cancel answers 503) */
 } SkyThHost;
 
 /* Sets up the host from cfg (borrowed; must outlive the host): opens the state directory, builds

@@ -1,4 +1,7 @@
-/* skylight-testhost: options, stdin commands, signals, start and stop (docs/testhost.md). */
+/* skylight-testhost: options, stdin commands, signals, start and stop (docs/testhost.md).
+ * Start: the streaming side (its ports must be known before the first /launch reply), then the
+ * HTTP side. Stop: the host's stopping flag, the streaming side (a running stream is ended with
+ * a termination message), the HTTP side. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,12 +11,16 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <libavutil/log.h>
+
 #include "common/error.h"
+#include "common/impair.h"
 #include "common/log.h"
 #include "common/pairing.h"
 #include "tests/host/host.h"
 #include "tests/host/pair.h"
 #include "tests/host/server.h"
+#include "tests/host/session.h"
 
 #define TAG "testhost"
 #define FIELD(f) offsetof(SkyThCfg, f), sizeof(((SkyThCfg *)0)->f)
@@ -26,8 +33,14 @@ const SkyOpt sky_th_opts_table[] = {
      "plain HTTP port (0: any free port; see the ready line)"},
     {"https-port", SKY_OPT_INT, INTF(https_port), 0, 65535, NULL, "47984", "N",
      "HTTPS port (0: any free port)"},
-    {"rtsp-port", SKY_OPT_INT, INTF(rtsp_port), 1, 65535, NULL, "48010", "N",
-     "RTSP port announced in sessionUrl0"},
+    {"rtsp-port", SKY_OPT_INT, INTF(rtsp_port), 0, 65535, NULL, "48010", "N",
+     "RTSP port (TCP; put into sessionUrl0; 0: any free port)"},
+    {"video-port", SKY_OPT_INT, INTF(video_port), 0, 65535, NULL, "47998", "N",
+     "video port (UDP; 0: any free port)"},
+    {"audio-port", SKY_OPT_INT, INTF(audio_port), 0, 65535, NULL, "48000", "N",
+     "audio port (UDP; 0: any free port)"},
+    {"control-port", SKY_OPT_INT, INTF(control_port), 0, 65535, NULL, "47999", "N",
+     "control port (UDP, ENet, IPv4; 0: any free port)"},
     {"state-dir", SKY_OPT_STRING, FIELD(state_dir), 0, 0, NULL, "", "DIR",
      "where the host identity and paired clients live (required)"},
     {"cert", SKY_OPT_STRING, FIELD(cert), 0, 0, NULL, "", "FILE",
@@ -52,6 +65,26 @@ const SkyOpt sky_th_opts_table[] = {
      "seconds a pairing request waits for the PIN"},
     {"log-level", SKY_OPT_CHOICE, INTF(log_level), 0, 0, "error|warn|info|verbose|debug", "info",
      NULL, "how much to log (to stderr)"},
+    {"video-encryption", SKY_OPT_CHOICE, INTF(video_encryption), 0, 0,
+     "never|opportunistic|mandatory", "never", NULL,
+     "Sunshine's encryption mode: offer video encryption (opportunistic), or require video and "
+     "audio encryption (mandatory)"},
+    {"fec-percent", SKY_OPT_INT, INTF(fec_percent), 0, 255, NULL, "20", "P",
+     "video FEC parity, percent of the data shards"},
+    {"ping-timeout", SKY_OPT_INT, INTF(ping_timeout_s), 1, 3600, NULL, "10", "S",
+     "end a stream after S seconds without control traffic (or without the first pings)"},
+    {"stream-seconds", SKY_OPT_INT, INTF(stream_seconds), 0, 86400 * 7, NULL, "0", "S",
+     "end every stream S seconds after its first frame, as if the app quit (0: no limit)"},
+    {"impair", SKY_OPT_STRING, FIELD(impair), 0, 0, NULL, "", "SPEC",
+     "impair what the host sends (video, audio), e.g. loss=5%,delay=20ms (common/impair.h)"},
+    {"impair-upstream", SKY_OPT_STRING, FIELD(impair_upstream), 0, 0, NULL, "", "SPEC",
+     "impair what the host receives (pings; control: loss and corruption only)"},
+    {"dump-video", SKY_OPT_STRING, FIELD(dump_video), 0, 0, NULL, "", "FILE",
+     "write every access unit sent (Annex B .h264/.hevc, IVF for AV1); rewritten per stream"},
+    {"log-frames", SKY_OPT_BOOL, INTF(log_frames), 0, 0, NULL, "false", NULL,
+     "a `frame` event per video frame sent"},
+    {"stats", SKY_OPT_BOOL, INTF(stats), 0, 0, NULL, "false", NULL,
+     "a `stats` event per second while streaming"},
     SKY_OPT_END,
 };
 
@@ -60,8 +93,11 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: skylight-testhost --state-dir DIR [options]\n"
             "A GameStream host (Sunshine v0.23 behaviour) for tests. Stdin commands:\n"
-            "  pin NNNN   the PIN the user typed into the host (answers the waiting pairing)\n"
-            "  quit       stop\n"
+            "  pin NNNN        the PIN the user typed into the host (answers the waiting pairing)\n"
+            "  quit-app        the app exits: the stream ends with a termination message\n"
+            "  terminate CODE  end the stream with a termination message carrying CODE\n"
+            "  drop            disconnect the stream's control peer without a message\n"
+            "  quit            stop\n"
             "Events (one line each) go to stdout; see docs/testhost.md.\n\noptions:\n");
     sky_opts_print_help(out, sky_th_opts_table);
 }
@@ -83,6 +119,7 @@ static bool mac_ok(const char *m)
 static int parse_args(int argc, char **argv, SkyThCfg *cfg)
 {
     char err[256];
+    memset(cfg, 0, sizeof(*cfg)); /* fields outside the table (stream_ports_given) */
     int ret = sky_opts_defaults(sky_th_opts_table, cfg);
     SKY_ASSERT(ret == 0);
     for (int i = 1; i < argc; i++) {
@@ -108,13 +145,16 @@ static int parse_args(int argc, char **argv, SkyThCfg *cfg)
             return SKY_ERR(EINVAL);
         }
         const char *value = eq ? eq + 1 : NULL;
-        if (!value) {
+        if (!value && o->type != SKY_OPT_BOOL) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "skylight-testhost: --%s needs a value\n", name);
                 return SKY_ERR(EINVAL);
             }
             value = argv[++i];
         }
+        if (strcmp(name, "rtsp-port") == 0 || strcmp(name, "video-port") == 0 ||
+            strcmp(name, "audio-port") == 0 || strcmp(name, "control-port") == 0)
+            cfg->stream_ports_given = true;
         if ((ret = sky_opts_set(o, cfg, value, err, sizeof(err))) < 0) {
             fprintf(stderr, "skylight-testhost: %s\n", err);
             return ret;
@@ -131,6 +171,15 @@ static int parse_args(int argc, char **argv, SkyThCfg *cfg)
         bad = "--hostname must not be empty";
     else if (!!cfg->cert[0] != !!cfg->key[0])
         bad = "--cert and --key go together";
+    SkyImpairCfg ic;
+    if (!bad && sky_impair_parse(cfg->impair, &ic, err, sizeof(err)) < 0) {
+        fprintf(stderr, "skylight-testhost: --impair: %s\n", err);
+        return SKY_ERR(EINVAL);
+    }
+    if (!bad && sky_impair_parse(cfg->impair_upstream, &ic, err, sizeof(err)) < 0) {
+        fprintf(stderr, "skylight-testhost: --impair-upstream: %s\n", err);
+        return SKY_ERR(EINVAL);
+    }
     if (bad) {
         fprintf(stderr, "skylight-testhost: %s\n", bad);
         return SKY_ERR(EINVAL);
@@ -138,8 +187,38 @@ static int parse_args(int argc, char **argv, SkyThCfg *cfg)
     return 0;
 }
 
+/* The stream commands: quit-app, terminate CODE, drop. Returns false if line is none of them. */
+static bool stream_command(SkyThStream *st, const char *p)
+{
+    SkyThEnd how;
+    uint32_t code = 0;
+    if (strcmp(p, "quit-app") == 0) {
+        how = SKY_TH_END_QUIT_APP;
+    } else if (strcmp(p, "drop") == 0) {
+        how = SKY_TH_END_DROP;
+    } else if (strncmp(p, "terminate", 9) == 0 && (p[9] == ' ' || p[9] == '\t' || !p[9])) {
+        const char *v = p + 9;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        char *end;
+        errno = 0;
+        unsigned long long c = strtoull(v, &end, 0);
+        if (!*v || *end || errno || c > UINT32_MAX) {
+            SKY_LOGW(TAG, "terminate: CODE is a 32-bit number (decimal or 0x hex); ignored");
+            return true;
+        }
+        how = SKY_TH_END_TERMINATE;
+        code = (uint32_t)c;
+    } else {
+        return false;
+    }
+    if (sky_th_stream_command(st, how, code) < 0)
+        SKY_LOGW(TAG, "%s: no stream is running; ignored", p);
+    return true;
+}
+
 /* Runs one stdin command. Returns true if the host should stop. */
-static bool command(SkyThHost *h, char *line)
+static bool command(SkyThHost *h, SkyThStream *st, char *line)
 {
     size_t n = strlen(line);
     while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
@@ -167,14 +246,17 @@ static bool command(SkyThHost *h, char *line)
             SKY_LOGI(TAG, "pin: entered for the pairing of %s", uid);
         return false;
     }
+    if (stream_command(st, p))
+        return false;
     char shown[64];
     sky_th_sanitize(p, shown, sizeof(shown), true);
-    SKY_LOGW(TAG, "unknown command '%s' (commands: pin NNNN, quit)", shown);
+    SKY_LOGW(TAG, "unknown command '%s' (commands: pin NNNN, quit-app, terminate CODE, drop, quit)",
+             shown);
     return false;
 }
 
 /* Serves stdin commands and signals until one says stop. */
-static void run(SkyThHost *h, int sfd)
+static void run(SkyThHost *h, SkyThStream *st, int sfd)
 {
     char line[512];
     size_t len = 0;
@@ -210,7 +292,7 @@ static void run(SkyThHost *h, int sfd)
             if (!nl)
                 break;
             *nl = '\0';
-            bool stop = !overlong && command(h, line);
+            bool stop = !overlong && command(h, st, line);
             overlong = false;
             size_t used = (size_t)(nl - line) + 1;
             memmove(line, nl + 1, len - used);
@@ -231,6 +313,7 @@ int main(int argc, char **argv)
     SkyThCfg cfg;
     SkyThHost host;
     SkyThServer *srv = NULL;
+    SkyThStream *st = NULL;
     int ret = parse_args(argc, argv, &cfg);
     if (ret == 1) {
         usage(stdout);
@@ -239,6 +322,9 @@ int main(int argc, char **argv)
     if (ret < 0)
         return 2;
     sky_log_set_level((SkyLogLevel)cfg.log_level);
+    /* The encoders' own chatter: errors only (SVT-AV1 reads SVT_LOG; set before any thread). */
+    av_log_set_level(cfg.log_level >= SKY_LOG_DEBUG ? AV_LOG_VERBOSE : AV_LOG_ERROR);
+    setenv("SVT_LOG", cfg.log_level >= SKY_LOG_VERBOSE ? "3" : "1", 0);
 
     /* Signals arrive through a signalfd in this thread only; the threads started below inherit
      * the blocked mask. */
@@ -257,16 +343,21 @@ int main(int argc, char **argv)
         close(sfd);
         return 1;
     }
-    if (sky_th_server_start(&srv, &host) < 0) {
+    if (sky_th_stream_start(&st, &host) < 0 || sky_th_server_start(&srv, &host) < 0) {
+        sky_th_host_stop(&host);
+        sky_th_stream_stop(&st);
         sky_th_host_destroy(&host);
         close(sfd);
         return 1;
     }
-    sky_th_event("ready http=%u https=%u", host.http_port, host.https_port);
+    sky_th_event("ready http=%u https=%u rtsp=%u video=%u audio=%u control=%u", host.http_port,
+                 host.https_port, host.rtsp_port, host.video_port, host.audio_port,
+                 host.control_port);
 
-    run(&host, sfd);
+    run(&host, st, sfd);
 
     sky_th_host_stop(&host);
+    sky_th_stream_stop(&st);
     sky_th_server_stop(&srv);
     sky_th_host_destroy(&host);
     close(sfd);

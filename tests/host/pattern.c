@@ -1,0 +1,179 @@
+#include "tests/host/pattern.h"
+
+#include <string.h>
+
+#include "common/error.h"
+
+/* Colours as 8-bit limited-range Y'CbCr (BT.601-ish; a test pattern, not a calibration). */
+typedef struct Yuv {
+    uint8_t y, u, v;
+} Yuv;
+
+static const Yuv k_black = {16, 128, 128};
+static const Yuv k_white = {235, 128, 128};
+static const Yuv k_background = {64, 128, 128};
+static const Yuv k_input_field = {100, 128, 128};
+static const Yuv k_bars[6] = {
+    {81, 90, 240},   /* red */
+    {145, 54, 34},   /* green */
+    {41, 240, 110},  /* blue */
+    {170, 166, 16},  /* cyan */
+    {106, 202, 222}, /* magenta */
+    {210, 16, 146},  /* yellow */
+};
+
+static int even_down(int v)
+{
+    return v & ~1;
+}
+
+void sky_th_pattern_layout(int width, int height, SkyThPatternLayout *out)
+{
+    memset(out, 0, sizeof(*out));
+    int b = even_down(width / SKY_TH_PATTERN_BITS);
+    b = b < 16 ? 16 : b > 64 ? 64 : b;
+    out->block = b;
+    out->cols = width / b;
+    if (out->cols > SKY_TH_PATTERN_BITS)
+        out->cols = SKY_TH_PATTERN_BITS;
+    if (out->cols < 1)
+        out->cols = 1;
+    out->rows = (SKY_TH_PATTERN_BITS + out->cols - 1) / out->cols;
+    out->square = 2 * b;
+    out->square_y = out->rows * b + b / 2;
+    out->lower_y = even_down(height / 2);
+    out->input_x = even_down(width / 2);
+}
+
+/* Scales an 8-bit limited-range value to the picture's depth and range. */
+static int level(const SkyThPicture *pic, uint8_t v, bool chroma)
+{
+    int x = v;
+    if (pic->full_range) {
+        /* limited -> full: luma 16..235 to 0..255, chroma 16..240 around 128 */
+        x = chroma ? 128 + ((x - 128) * 255 + 112) / 224 : ((x - 16) * 255 + 109) / 219;
+        x = x < 0 ? 0 : x > 255 ? 255 : x;
+    }
+    return pic->bit_depth > 8 ? x << (pic->bit_depth - 8) : x;
+}
+
+static void fill_plane(const SkyThPicture *pic, int plane, int x0, int y0, int x1, int y1,
+                       int value)
+{
+    int w = plane ? pic->width / 2 : pic->width, h = plane ? pic->height / 2 : pic->height;
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > w ? w : x1;
+    y1 = y1 > h ? h : y1;
+    if (x0 >= x1 || y0 >= y1)
+        return;
+    for (int y = y0; y < y1; y++) {
+        uint8_t *row = pic->data[plane] + (ptrdiff_t)y * pic->stride[plane];
+        if (pic->bit_depth > 8) {
+            uint16_t *r16 = (uint16_t *)(void *)row;
+            for (int x = x0; x < x1; x++)
+                r16[x] = (uint16_t)value;
+        } else {
+            memset(row + x0, value, (size_t)(x1 - x0));
+        }
+    }
+}
+
+/* Fills the rectangle [x, x+w) x [y, y+h) (even values; clipped to the picture). */
+static void fill(const SkyThPicture *pic, int x, int y, int w, int h, Yuv c)
+{
+    fill_plane(pic, 0, x, y, x + w, y + h, level(pic, c.y, false));
+    fill_plane(pic, 1, x / 2, y / 2, (x + w) / 2, (y + h) / 2, level(pic, c.u, true));
+    fill_plane(pic, 2, x / 2, y / 2, (x + w) / 2, (y + h) / 2, level(pic, c.v, true));
+}
+
+static uint8_t crc8(const uint8_t *d, size_t n)
+{
+    uint8_t crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= d[i];
+        for (int k = 0; k < 8; k++)
+            crc = (uint8_t)(crc & 0x80 ? (crc << 1) ^ 0x07 : crc << 1);
+    }
+    return crc;
+}
+
+uint32_t sky_th_pattern_word(uint32_t frame_number)
+{
+    uint32_t n = frame_number & SKY_TH_PATTERN_MAX_FRAME;
+    uint8_t b[3] = {(uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    return n << 8 | crc8(b, sizeof(b));
+}
+
+/* 32 blocks of size b, cols per row, from (x0, y0), MSB first. */
+static void draw_bits(const SkyThPicture *pic, int x0, int y0, int b, int cols, uint32_t word)
+{
+    for (int i = 0; i < SKY_TH_PATTERN_BITS; i++) {
+        bool set = (word >> (SKY_TH_PATTERN_BITS - 1 - i)) & 1;
+        fill(pic, x0 + (i % cols) * b, y0 + (i / cols) * b, b, b, set ? k_white : k_black);
+    }
+}
+
+void sky_th_pattern_draw_input(const SkyThPicture *pic, int x, int y, int w, int h,
+                               const SkyThPatternInput *in)
+{
+    fill(pic, x, y, w, h, k_input_field);
+    int b = even_down(w / SKY_TH_PATTERN_BITS);
+    if (b < 2)
+        return;
+    if (b > 64)
+        b = 64;
+    if (b > h)
+        return;
+    draw_bits(pic, x, y, b, SKY_TH_PATTERN_BITS, in ? in->packets : 0);
+}
+
+void sky_th_pattern_draw(const SkyThPicture *pic, uint32_t frame_number,
+                         const SkyThPatternInput *in)
+{
+    SkyThPatternLayout l;
+    sky_th_pattern_layout(pic->width, pic->height, &l);
+    fill(pic, 0, 0, pic->width, pic->height, k_background);
+
+    draw_bits(pic, 0, 0, l.block, l.cols, sky_th_pattern_word(frame_number));
+
+    int travel = pic->width - l.square;
+    int sx = travel > 0 ? even_down((int)((4u * (frame_number & SKY_TH_PATTERN_MAX_FRAME)) %
+                                          (unsigned)travel))
+                        : 0;
+    if (l.square_y + l.square <= l.lower_y)
+        fill(pic, sx, l.square_y, l.square, l.square, k_white);
+
+    int lower_h = pic->height - l.lower_y;
+    int bar_w = even_down(l.input_x / 6);
+    for (int i = 0; i < 6 && bar_w > 0; i++)
+        fill(pic, i * bar_w, l.lower_y, bar_w, lower_h, k_bars[i]);
+
+    sky_th_pattern_draw_input(pic, l.input_x, l.lower_y, pic->width - l.input_x, lower_h, in);
+}
+
+int sky_th_pattern_read(const SkyThPicture *pic, uint32_t *frame_number)
+{
+    SkyThPatternLayout l;
+    sky_th_pattern_layout(pic->width, pic->height, &l);
+    *frame_number = 0;
+    if (l.cols * l.block > pic->width || l.rows * l.block > pic->height)
+        return SKY_ERR(EINVAL);
+    int threshold = (level(pic, k_black.y, false) + level(pic, k_white.y, false)) / 2;
+    uint32_t word = 0;
+    for (int i = 0; i < SKY_TH_PATTERN_BITS; i++) {
+        int x0 = (i % l.cols) * l.block + l.block / 4, y0 = (i / l.cols) * l.block + l.block / 4;
+        int n = l.block / 2;
+        int64_t sum = 0;
+        for (int y = y0; y < y0 + n; y++) {
+            const uint8_t *row = pic->data[0] + (ptrdiff_t)y * pic->stride[0];
+            for (int x = x0; x < x0 + n; x++)
+                sum += pic->bit_depth > 8 ? ((const uint16_t *)(const void *)row)[x] : row[x];
+        }
+        word = word << 1 | (sum / ((int64_t)n * n) > threshold ? 1u : 0u);
+    }
+    if (sky_th_pattern_word(word >> 8) != word)
+        return SKY_ERR(EBADMSG);
+    *frame_number = word >> 8;
+    return 0;
+}
