@@ -155,6 +155,9 @@ typedef struct Session {
     SkyRecorder *recorder;
     SkyControlStream *control;
     SkyVideoStream *video;
+    /* The video stream as the decoder thread's callbacks see it: published once started,
+     * freed only after the pipeline (so after its decoder thread). */
+    _Atomic(SkyVideoStream *) video_sink;
     SkyAudioStream *audionet;
     const char *stage;
 
@@ -207,15 +210,17 @@ static void on_control_end(void *opaque)
 static void need_keyframe(void *opaque)
 {
     Session *s = opaque;
-    if (s->video)
-        sky_video_stream_need_keyframe(s->video);
+    SkyVideoStream *vs = atomic_load(&s->video_sink);
+    if (vs)
+        sky_video_stream_need_keyframe(vs);
 }
 
 static void decoded(void *opaque, int64_t decode_us)
 {
     Session *s = opaque;
-    if (s->video)
-        sky_video_stream_decoded(s->video, decode_us);
+    SkyVideoStream *vs = atomic_load(&s->video_sink);
+    if (vs)
+        sky_video_stream_decoded(vs, decode_us);
 }
 
 static void wake(void *opaque)
@@ -514,7 +519,9 @@ static int stage_video(Session *s)
         .on_end = on_control_end,
         .opaque = s,
     };
-    return sky_video_stream_start(&s->video, &vc, s->err, sizeof(s->err));
+    int ret = sky_video_stream_start(&s->video, &vc, s->err, sizeof(s->err));
+    atomic_store(&s->video_sink, s->video);
+    return ret;
 }
 
 static int stage_audionet(Session *s)
@@ -557,7 +564,7 @@ static int teardown(Session *s)
         tick(s, sky_time_us(), &unused, &nf);
     }
     sky_audio_stream_stop(&s->audionet);
-    sky_video_stream_stop(&s->video);
+    sky_video_stream_stop(s->video);
     sky_control_stream_stop(&s->control);
     if (sky_recorder_close(&s->recorder) < 0)
         status = SKY_ERR(EIO);
@@ -569,6 +576,8 @@ static int teardown(Session *s)
     char backend_name[32];
     snprintf(backend_name, sizeof(backend_name), "%s", backend ? backend : "none");
     sky_video_pipeline_destroy(&s->vp);
+    atomic_store(&s->video_sink, NULL);
+    sky_video_stream_destroy(&s->video);
     sky_presenter_destroy(&s->presenter);
     sky_render_destroy(&s->render);
     if (s->sdl_video)

@@ -170,8 +170,6 @@ static void deliver(SkyVideoStream *vs, const SkyAsmFrameInfo *fi, int64_t now)
     bool key = fi->frame_type == SKY_FRAME_TYPE_IDR;
     if (vs->cfg.recorder)
         sky_recorder_video(vs->cfg.recorder, au, fi->len, key, fi->rtp_ts);
-    if (key && vs->cfg.latency_mode != SKY_LATENCY_LOWEST)
-        sky_jitter_reset(vs->jitter); /* a fresh start after loss: a new time base */
     fold_decode_times(vs);
     SkyJitterTimes jt = sky_jitter_frame(vs->jitter, fi->rtp_ts, fi->last_packet_us);
     atomic_store(&vs->target_us, sky_jitter_target_us(vs->jitter));
@@ -194,7 +192,7 @@ static void deliver(SkyVideoStream *vs, const SkyAsmFrameInfo *fi, int64_t now)
         .present_us = jt.present_us,
         .net = {true, fi->frame_index, fi->frame_type, fi->first_packet_us, fi->last_packet_us,
                 (uint32_t)fi->host_latency_100us * 100, fi->data_shards, fi->parity_shards,
-                fi->recovered_shards},
+                fi->recovered_shards, jt.release_us > now ? jt.release_us : now},
     };
     /* Never block the receive thread: a full queue means the decoder cannot keep up, and the
      * frame is gone (its successors need a keyframe). */
@@ -403,23 +401,32 @@ int sky_video_stream_start(SkyVideoStream **out, const SkyVideoStreamCfg *cfg, c
         }
     }
     if (ret < 0) {
-        sky_video_stream_stop(&vs);
+        sky_video_stream_destroy(&vs);
         return ret;
     }
     *out = vs;
     return 0;
 }
 
-void sky_video_stream_stop(SkyVideoStream **pvs)
+void sky_video_stream_stop(SkyVideoStream *vs)
 {
-    SkyVideoStream *vs = *pvs;
     if (!vs)
         return;
     atomic_store(&vs->stop, true);
     if (vs->thread_started)
         pthread_join(vs->thread, NULL);
+    vs->thread_started = false;
     if (vs->fd >= 0)
         close(vs->fd);
+    vs->fd = -1;
+}
+
+void sky_video_stream_destroy(SkyVideoStream **pvs)
+{
+    SkyVideoStream *vs = *pvs;
+    if (!vs)
+        return;
+    sky_video_stream_stop(vs);
     sky_assembler_destroy(&vs->asm_);
     sky_jitter_destroy(&vs->jitter);
     sky_gcm_destroy(&vs->gcm);

@@ -41,7 +41,11 @@ typedef struct SkyVideoStream SkyVideoStream;
 /* Opens the socket, sends the first ping and starts the thread. */
 int sky_video_stream_start(SkyVideoStream **out, const SkyVideoStreamCfg *cfg, char *err,
                            size_t errlen);
-void sky_video_stream_stop(SkyVideoStream **vs);
+/* Stops the thread and closes the socket; the object stays, so that the video pipeline's
+ * callbacks (need_keyframe, decoded) may still reach it until the pipeline is destroyed. */
+void sky_video_stream_stop(SkyVideoStream *vs);
+/* Stops (if not yet) and frees. */
+void sky_video_stream_destroy(SkyVideoStream **vs);
 
 /* Any thread. */
 void sky_video_stream_figures(SkyVideoStream *vs, SkyNetFigures *out);

@@ -23,6 +23,7 @@ typedef struct Block {
     uint16_t have_data;
     uint16_t recovered;
     uint8_t multi_fec_blocks;  /* the header byte, for rebuilt shards */
+    uint8_t seen[(SKY_FEC_MAX_SHARDS + 7) / 8]; /* shard indexes received (duplicates) */
     uint16_t slot[SKY_FEC_MAX_SHARDS];
 } Block;
 
@@ -344,8 +345,14 @@ int sky_assembler_add(SkyAssembler *a, const uint8_t *pkt, size_t len, int64_t n
         a->stats.malformed++;
         return SKY_ERR(EBADMSG);
     }
-    if (bl->done || bl->slot[s.shard_index] != NO_SLOT) {
+    uint8_t bit = (uint8_t)(1u << (s.shard_index & 7));
+    if (bl->seen[s.shard_index / 8] & bit) {
         a->stats.duplicates++;
+        return 0;
+    }
+    bl->seen[s.shard_index / 8] |= bit;
+    if (bl->done) { /* parity after the block was whole: normal, not needed */
+        a->stats.surplus++;
         return 0;
     }
     if (a->n_free == 0) { /* hold on to the newest: give up the oldest frame */

@@ -55,7 +55,8 @@ typedef struct SkyAsmEvent {
 
 typedef struct SkyAssemblerStats {
     uint64_t datagrams;          /* offered */
-    uint64_t duplicates;
+    uint64_t duplicates;         /* a shard received twice */
+    uint64_t surplus;            /* shards of a block already whole (parity not needed) */
     uint64_t late;               /* for frames already out or given up */
     uint64_t malformed;          /* bad or inconsistent headers */
     uint64_t recovered_shards;

@@ -1,16 +1,17 @@
 /* The video jitter buffer's clock: when each whole frame should go to the decoder.
  *
  *   lowest    a frame goes to the decoder the moment it is whole (the LAN default).
- *   balanced  frames are held so that network jitter does not reach the screen: the host's
- *             frame timestamps are mapped onto our clock (a baseline that follows the lowest
- *             "arrival - timestamp" seen, allowing for the two clocks running a little apart),
- *             each frame's delay over that baseline is its jitter, and a frame is released at
- *             baseline + timestamp + target, where target is the 95th percentile of recent
- *             jitter (rising at once, falling slowly; capped). A late frame goes at once.
- *   smooth    as balanced, and presentation is paced to the display's refresh: the target also
- *             covers decode-time variation, each frame gets a present time (release + the 95th
- *             percentile of decode time), and the presenter shows frames in order, one per
- *             refresh, none before its present time.
+ *   balanced  frames are held so that network jitter does not reach the screen. Each frame's
+ *             delay is "arrival - host timestamp" (with the two clocks' small rate difference
+ *             taken out by a least-squares fit); over the recent frames (about two seconds)
+ *             the 5th percentile of that delay is the network's quick path and the 95th what
+ *             the buffer covers: a frame is released at its timestamp + the quick path +
+ *             target, where target is the difference of the two (rising at once, falling
+ *             slowly; capped). A frame later than that goes at once.
+ *   smooth    as balanced, and presentation is paced: each frame also gets a present time
+ *             (release + the 95th percentile of recent decode times), and the presenter shows
+ *             frames in order, one per refresh, none before its present time, so neither
+ *             network nor decode time variation reaches the cadence.
  * The reference is WebRTC's frame buffer (timestamp extrapolation, jitter estimate, target
  * delay), simplified. Pure: the caller passes every time in. */
 #ifndef SKY_COMMON_JITTER_H

@@ -87,7 +87,7 @@ void sky_timeline_frame_done(SkyTimeline *t, const SkyFrameTiming *f)
     span(t, SKY_SPAN_DECODE, f->decode_start_us, f->decode_end_us);
     if (f->net.valid) {
         span(t, SKY_SPAN_NETWORK, f->net.first_packet_us, f->net.last_packet_us);
-        span(t, SKY_SPAN_HOLD, f->net.last_packet_us, f->enqueued_us);
+        span(t, SKY_SPAN_HOLD, f->net.last_packet_us, f->decode_start_us);
     }
     if (f->fate == SKY_FATE_PRESENTED) {
         sky_counter_add(&t->presented, 1);
@@ -149,6 +149,7 @@ bool sky_frame_timing_json(const SkyFrameTiming *f, int64_t t0_us, char *buf, si
         sky_json_uint(&j, "frame_type", f->net.frame_type);
         rel(&j, "first_packet_us", f->net.first_packet_us, t0_us);
         rel(&j, "last_packet_us", f->net.last_packet_us, t0_us);
+        rel(&j, "release_us", f->net.release_us, t0_us);
         sky_json_uint(&j, "host_latency_us", f->net.host_latency_us);
         sky_json_uint(&j, "data_shards", f->net.data_shards);
         sky_json_uint(&j, "parity_shards", f->net.parity_shards);

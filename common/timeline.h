@@ -10,7 +10,7 @@
  *   total_us            enqueued      -> presented
  * and for frames from the network (net.valid):
  *   network_us          first datagram -> last datagram (the one that made the frame whole)
- *   hold_us             last datagram  -> enqueued     (jitter buffer hold)
+ *   hold_us             last datagram  -> decode_start (jitter buffer hold and queue)
  *   client_us           last datagram  -> presented    (all the client added)
  */
 #ifndef SKY_COMMON_TIMELINE_H
@@ -50,6 +50,7 @@ typedef struct SkyNetTiming {
     uint16_t data_shards;
     uint16_t parity_shards;
     uint16_t recovered_shards;   /* data shards rebuilt by FEC */
+    int64_t release_us;          /* when the jitter buffer let it go to the decoder */
 } SkyNetTiming;
 
 typedef struct SkyFrameTiming {

@@ -5,153 +5,20 @@ pairing crypto, and against fake hosts that answer badly.
     python3 test_hosts.py SKYLIGHT SAMPLES_DIR CASE      (SKY_TESTHOST names the test host)
 """
 
-import json
 import os
 import select
 import signal
 import socket
 import socketserver
 import stat
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import skytest  # noqa: E402
-from skytest import check, fail  # noqa: E402
-
-TESTHOST = os.environ.get("SKY_TESTHOST", "")
-
-
-class TestHost:
-    """A skylight-testhost process on free ports; its stdout event lines are collected."""
-
-    def __init__(self, ctx, state="host", args=(), bind="127.0.0.1", http_port=0):
-        check(os.path.exists(TESTHOST), "SKY_TESTHOST (%r) is not the test host" % TESTHOST)
-        self.state = ctx.path(state)
-        os.makedirs(self.state, exist_ok=True)
-        self.cmd = [TESTHOST, "--state-dir", self.state, "--bind", bind,
-                    "--http-port", str(http_port), "--https-port", "0"] + list(args)
-        self.err_path = ctx.path(state + ".stderr")
-        self.err = open(self.err_path, "wb")
-        self.p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=self.err, start_new_session=True)
-        self.lines = []
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        ready = self.wait_for("ready ", 30)
-        f = dict(kv.split("=") for kv in ready.split()[1:])
-        self.http = int(f["http"])
-        self.https = int(f["https"])
-        self.addr = ("[%s]:%d" if ":" in bind else "%s:%d") % (bind, self.http)
-
-    def _read(self):
-        for raw in self.p.stdout:
-            with self.lock:
-                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
-
-    def wait_for(self, prefix, timeout_s=30):
-        """The first event line starting with prefix (waiting for it)."""
-        t_end = time.monotonic() + timeout_s
-        while time.monotonic() < t_end:
-            with self.lock:
-                for line in self.lines:
-                    if line.startswith(prefix):
-                        return line
-            if self.p.poll() is not None and not self.reader.is_alive():
-                break
-            time.sleep(0.02)
-        fail("the test host never printed %r; its lines: %r\n  stderr: %s"
-             % (prefix, self.lines, self.stderr_tail()))
-
-    def events(self, prefix):
-        with self.lock:
-            return [l for l in self.lines if l.startswith(prefix)]
-
-    def command(self, line):
-        self.p.stdin.write((line + "\n").encode())
-        self.p.stdin.flush()
-
-    def stderr_tail(self):
-        self.err.flush()
-        with open(self.err_path, "rb") as f:
-            return f.read()[-2000:].decode("utf-8", "replace")
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.p.pid, signal.SIGKILL)
-                self.p.wait()
-        self.err.close()
-        rep = [l for l in open(self.err_path, encoding="utf-8", errors="replace")
-               if any(m in l for m in skytest.SANITIZER_MARKS)]
-        check(not rep, "the test host reported: %s" % (rep[:3],))
-
-
-class Client:
-    """skylight with its own config directory (identity and known hosts)."""
-
-    def __init__(self, ctx, name="client"):
-        self.ctx = ctx
-        self.xdg = ctx.path(name + "-xdg")
-        os.makedirs(self.xdg, exist_ok=True)
-        self.dir = os.path.join(self.xdg, "skylight")
-
-    def env(self):
-        return self.ctx.env({"XDG_CONFIG_HOME": self.xdg})
-
-    def run(self, *args, expect_rc=None, timeout_s=60):
-        return self.ctx.skylight_run(list(args), env=self.env(), expect_rc=expect_rc,
-                                     timeout_s=timeout_s)
-
-    def popen(self, *args):
-        return subprocess.Popen([self.ctx.skylight] + list(args), env=self.env(),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
-
-    def json(self, *args):
-        r = self.run(*args, "--json", expect_rc=0)
-        try:
-            return json.loads(r.out)
-        except ValueError as e:
-            fail("--json output is not JSON (%s)" % e, r)
-
-    def host_files(self):
-        d = os.path.join(self.dir, "hosts")
-        return sorted(os.listdir(d)) if os.path.isdir(d) else []
-
-    def snapshot(self):
-        """Every file under the config directory with its bytes (to prove nothing changed)."""
-        out = {}
-        for root, _dirs, files in os.walk(self.dir):
-            for f in files:
-                p = os.path.join(root, f)
-                with open(p, "rb") as fh:
-                    out[os.path.relpath(p, self.dir)] = fh.read()
-        return out
-
-
-def finish(p, timeout_s=60):
-    try:
-        out, err = p.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        fail("skylight did not finish: %s" % err.decode()[-500:])
-    r = skytest.Result(p.args, p.returncode, out.decode(), err.decode(), 0)
-    rep = skytest.sanitizer_report(r)
-    check(rep is None, "sanitizer report: %s" % rep, r)
-    return r
-
-
-def pair(client, host, pin="1234", expect_rc=0):
-    return client.run("pair", host.addr, "--pin", pin, expect_rc=expect_rc)
-
+from skytest import check  # noqa: E402
+from testhost import Client, TestHost, finish  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 
@@ -159,7 +26,7 @@ def pair_list_launch_quit(ctx):
     host = TestHost(ctx, args=["--pin", "4687"])
     c = Client(ctx)
     try:
-        r = pair(c, host, "4687")
+        r = c.pair(host, "4687")
         check("Paired with skylight-testhost" in r.out, "no pairing message", r)
         ev = host.wait_for("paired ")
         # The identity: created once, key private, reused.
@@ -172,7 +39,7 @@ def pair_list_launch_quit(ctx):
         check(len(files) == 2 and files[0].endswith(".conf") and files[1].endswith(".pem"),
               "known-host files: %r" % files)
         # Pairing again is a no-op.
-        r = pair(c, host, "4687")
+        r = c.pair(host, "4687")
         check("Already paired" in r.out, "second pairing not recognised", r)
         with open(os.path.join(c.dir, "uniqueid")) as f:
             check(f.read().strip() == uid, "the client identity changed")
@@ -249,7 +116,7 @@ def wrong_pin(ctx):
     c = Client(ctx)
     try:
         before = c.snapshot()
-        r = pair(c, host, "2222", expect_rc=1)
+        r = c.pair(host, "2222", expect_rc=1)
         check("wrong PIN" in r.err, "wrong PIN not reported as such", r)
         check(len([l for l in r.err.splitlines() if l.startswith("skylight pair:")]) == 1,
               "not one line of error", r)
@@ -260,7 +127,7 @@ def wrong_pin(ctx):
         r = c.run("list", host.addr, expect_rc=1)
         check("not paired" in r.err, "list after a failed pairing", r)
         # The right PIN works afterwards (a host may refuse the first retry; the client copes).
-        pair(c, host, "1111", expect_rc=0)
+        c.pair(host, "1111", expect_rc=0)
     finally:
         host.stop()
 
@@ -270,7 +137,7 @@ def unpaired_client_refused(ctx):
     host = TestHost(ctx, args=["--pin", "1234"])
     a, b = Client(ctx, "a"), Client(ctx, "b")
     try:
-        pair(a, host)
+        a.pair(host)
         b.run("hosts", expect_rc=0)  # creates b's own identity
         os.makedirs(os.path.join(b.dir, "hosts"))
         for f in a.host_files():
@@ -303,7 +170,7 @@ def swapped_host_certificate(ctx):
     c = Client(ctx)
     http_port = host.http
     try:
-        pair(c, host)
+        c.pair(host)
     finally:
         host.stop()
     before = c.snapshot()
@@ -502,7 +369,7 @@ def ipv6(ctx):
     c = Client(ctx)
     try:
         check(host.addr.startswith("[::1]:"), host.addr)
-        pair(c, host)
+        c.pair(host)
         c.run("list", host.addr, expect_rc=0)
         r = c.run("stream", host.addr, "--dry-run", expect_rc=0)
         check("rtspenc://[::1]:" in r.out, "IPv6 session URL", r)
@@ -515,7 +382,7 @@ def address_change_keeps_pairing(ctx):
     host = TestHost(ctx, args=["--pin", "1234"])
     c = Client(ctx)
     try:
-        pair(c, host)
+        c.pair(host)
     finally:
         host.stop()
     host = TestHost(ctx, args=["--pin", "1234"])  # same state: same unique id, new port
@@ -534,7 +401,7 @@ def wake_on_lan(ctx):
     host = TestHost(ctx, args=["--pin", "1234"])
     c = Client(ctx)
     try:
-        pair(c, host)
+        c.pair(host)
     finally:
         host.stop()
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -568,7 +435,7 @@ def identity_and_unpair_offline(ctx):
     check(c.snapshot() == first, "the identity was not reused")
     host = TestHost(ctx, args=["--pin", "1234"])
     try:
-        pair(c, host)
+        c.pair(host)
     finally:
         host.stop()
     # The host is gone: unpair still forgets it.

@@ -15,105 +15,35 @@ Cases:
                    dropped; --impair-upstream loss=100% loses the pings (stream ends: no-ping)
 """
 
-import hashlib
 import http.client
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import struct
-import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import skytest  # noqa: E402
-from skytest import check, fail  # noqa: E402
+from skytest import check  # noqa: E402
+from testhost import TestHost  # noqa: E402
 
-TESTHOST = os.environ.get("SKY_TESTHOST", "")
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "captures")
 APP_ID = 881448767  # "Desktop" of the recorded host
 RIKEY = "b15e61c64f6958d38a253ad52e270237"
 RIKEYID = 509169654
 
 
-class Host:
-    """skylight-testhost on free ports with the recorded client certificate already paired."""
+class Host(TestHost):
+    """The test host with the recorded client certificate already paired."""
 
     def __init__(self, ctx, args=()):
-        check(os.path.exists(TESTHOST), "SKY_TESTHOST (%r) is not the test host" % TESTHOST)
-        state = ctx.path("host")
-        os.makedirs(os.path.join(state, "clients"), exist_ok=True)
+        os.makedirs(os.path.join(ctx.path("host"), "clients"), exist_ok=True)
         shutil.copy(os.path.join(DATA, "client-cert.pem"),
-                    os.path.join(state, "clients", "recorded-client.pem"))
-        self.cmd = [TESTHOST, "--state-dir", state, "--http-port", "0", "--https-port", "0",
-                    "--rtsp-port", "0", "--video-port", "0", "--audio-port", "0",
-                    "--control-port", "0", "--apps", "Desktop=%d" % APP_ID] + list(args)
-        self.err_path = ctx.path("host.stderr")
-        self.err = open(self.err_path, "wb")
-        self.p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=self.err, start_new_session=True)
-        self.lines = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
-        ready = self.wait_for("ready ")
-        self.ports = {k: int(v) for k, v in (kv.split("=") for kv in ready.split()[1:])}
-
-    def _read(self):
-        for raw in self.p.stdout:
-            with self.lock:
-                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
-
-    def wait_for(self, prefix, timeout_s=30, after=0):
-        """The first event line starting with prefix, among those from index `after` on."""
-        t_end = time.monotonic() + timeout_s
-        while time.monotonic() < t_end:
-            with self.lock:
-                for line in self.lines[after:]:
-                    if line.startswith(prefix):
-                        return line
-            if self.p.poll() is not None:
-                break
-            time.sleep(0.02)
-        fail("the test host never printed %r; its lines: %r\n  stderr: %s"
-             % (prefix, self.lines[-30:], self.stderr_tail()))
-
-    def events(self, prefix):
-        with self.lock:
-            return [l for l in self.lines if l.startswith(prefix)]
-
-    def mark(self):
-        with self.lock:
-            return len(self.lines)
-
-    def command(self, line):
-        self.p.stdin.write((line + "\n").encode())
-        self.p.stdin.flush()
-
-    def stderr_tail(self):
-        self.err.flush()
-        with open(self.err_path, "rb") as f:
-            return f.read()[-3000:].decode("utf-8", "replace")
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.p.pid, signal.SIGKILL)
-                self.p.wait()
-                fail("the test host did not stop on SIGTERM: %s" % self.stderr_tail())
-        tail = self.stderr_tail()
-        self.err.close()
-        check(self.p.returncode == 0, "the test host exited with %s: %s"
-              % (self.p.returncode, tail))
-        rep = [l for l in open(self.err_path, encoding="utf-8", errors="replace")
-               if any(m in l for m in skytest.SANITIZER_MARKS)]
-        check(not rep, "the test host reported: %s" % (rep[:3],))
+                    os.path.join(ctx.path("host"), "clients", "recorded-client.pem"))
+        TestHost.__init__(self, ctx, ["--apps", "Desktop=%d" % APP_ID] + list(args))
 
     # ---- HTTPS ----
 

@@ -127,9 +127,12 @@ static void test_round_trip(void **state)
     SkyAssembler *a = assembler(false);
     Seen seen = {0};
     int64_t now = 1000;
+    uint64_t sent = 0, data_shards = 0;
     for (uint32_t i = 1; i <= 30; i++) {
         size_t len = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
         Datagrams d = cut(p, i, i == 1 ? SKY_FRAME_TYPE_IDR : SKY_FRAME_TYPE_P, len);
+        sent += d.count;
+        data_shards += (SKY_VIDEO_FRAME_HEADER_LEN + len + PACKET_SIZE - 17) / (PACKET_SIZE - 16);
         for (size_t k = 0; k < d.count; k++)
             assert_int_equal(sky_assembler_add(a, d.data + k * DLEN, DLEN, now), 0);
         drain(a, now, &seen, 0);
@@ -142,6 +145,10 @@ static void test_round_trip(void **state)
     assert_int_equal(st.frames, 30);
     assert_int_equal(st.recovered_shards, 0);
     assert_int_equal(seen.lost + seen.dropped + seen.idr, 0);
+    /* Parity that arrives after its block is whole is surplus, not a duplicate. */
+    assert_int_equal(st.datagrams, sent);
+    assert_int_equal(st.duplicates, 0);
+    assert_int_equal(st.surplus + st.late, sent - data_shards);
     sky_assembler_destroy(&a);
     sky_video_packetizer_destroy(&p);
 }
@@ -307,10 +314,13 @@ static void test_reorder_and_duplicates(void **state)
         memcpy(all + k * DLEN, all + j * DLEN, DLEN);
         memcpy(all + j * DLEN, tmp, DLEN);
     }
+    uint64_t twice = 0;
     for (size_t k = 0; k < total; k++) {
         sky_assembler_add(a, all + k * DLEN, DLEN, 0);
-        if (rnd(&r) % 4 == 0)
+        if (rnd(&r) % 4 == 0) {
             sky_assembler_add(a, all + k * DLEN, DLEN, 0);
+            twice++;
+        }
         drain(a, 0, &seen, 0);
     }
     assert_int_equal(seen.frames, 12);
@@ -318,6 +328,7 @@ static void test_reorder_and_duplicates(void **state)
     SkyAssemblerStats st;
     sky_assembler_stats(a, &st);
     assert_true(st.duplicates > 0);
+    assert_true(st.duplicates <= twice); /* the rest were late: their frame was out */
     /* Replaying the whole thing now: every datagram is late. */
     uint64_t late_before = st.late;
     for (size_t k = 0; k < total; k++)

@@ -374,7 +374,7 @@ static void test_network(void **state)
     (void)state;
     SkyTimeline *t = make();
     SkyFrameTiming f = presented(1, 1000, 20, 30, 40, 5000);
-    f.net = (SkyNetTiming){true, 77, 2, T0 + 500, T0 + 900, 1200, 10, 2, 1};
+    f.net = (SkyNetTiming){true, 77, 2, T0 + 500, T0 + 900, 1200, 10, 2, 1, T0 + 950};
     sky_timeline_frame_done(t, &f);
     char buf[4096];
     assert_true(sky_frame_timing_json(&f, T0, buf, sizeof(buf)));
@@ -383,12 +383,14 @@ static void test_network(void **state)
     assert_int_equal(num(buf, "frame_type"), 2);
     assert_int_equal(num(buf, "first_packet_us"), 500);
     assert_int_equal(num(buf, "last_packet_us"), 900);
+    assert_int_equal(num(buf, "release_us"), 950);
     assert_int_equal(num(buf, "host_latency_us"), 1200);
     assert_int_equal(num(buf, "fec_recovered_shards"), 1);
     str_at(buf, "fec_recovered", "true");
-    /* network: first -> last datagram; hold: last datagram -> enqueued; client: -> presented */
+    /* network: first -> last datagram; hold: last datagram -> decode start; client: ->
+     * presented */
     assert_int_equal(sky_timeline_percentile(t, SKY_SPAN_NETWORK, 50), 400);
-    assert_int_equal(sky_timeline_percentile(t, SKY_SPAN_HOLD, 50), 100);
+    assert_int_equal(sky_timeline_percentile(t, SKY_SPAN_HOLD, 50), 120);
     assert_int_equal(sky_timeline_percentile(t, SKY_SPAN_CLIENT, 50), 190);
     SkyFrameTiming lost = dropped(2, SKY_DROP_LOST, 0);
     sky_timeline_frame_done(t, &lost);

@@ -1,0 +1,379 @@
+"""Streaming end to end: `skylight stream` against the test host (tests/host) over loopback: the
+RTSP handshake, the ENet control stream, video with FEC and audio, under the host's user-space
+network impairment.
+
+    python3 test_stream.py SKYLIGHT SAMPLES_DIR CASE      (SKY_TESTHOST names the test host)
+
+Every run is headless. The host writes what it sent (--dump-video); decoding that with ffmpeg is
+the reference: each picture the client decoded (--frame-md5, pts = the host's frame number) must
+equal the reference picture of that frame number, so a frame built on a lost reference, a wrong
+FEC rebuild or a bad decryption shows up as a mismatch ("corrupt frame shown").
+"""
+
+import json
+import os
+import re
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import skytest  # noqa: E402
+from skytest import check, fail  # noqa: E402
+from testhost import Client, TestHost, finish  # noqa: E402
+from test_audio import channels_of, check_tones  # noqa: E402
+
+SMALL = ["--width", "640", "--height", "360", "--fps", "60"]
+
+
+class Session:
+    """A paired client and a test host (started with `host_args`), and the files of one run."""
+
+    def __init__(self, ctx, host_args=(), name="run"):
+        self.ctx = ctx
+        self.dump = ctx.path(name + "-sent.bin")
+        self.host = TestHost(ctx, ["--pin", "1234", "--dump-video", self.dump] + list(host_args))
+        self.client = Client(ctx)
+        self.client.pair(self.host)
+        self.md5 = ctx.path(name + ".md5")
+        self.stats = ctx.path(name + ".jsonl")
+
+    def args(self, *extra, duration=3):
+        return (["stream", self.host.addr, "--headless", "--frame-md5", self.md5,
+                 "--stats-json", self.stats] + (["--duration", str(duration)] if duration else [])
+                + list(extra))
+
+    def run(self, *extra, duration=3, expect_rc=0, timeout_s=90):
+        return self.client.run(*self.args(*extra, duration=duration), expect_rc=expect_rc,
+                               timeout_s=timeout_s)
+
+    def popen(self, *extra, duration=0, env=None):
+        return self.client.popen(*self.args(*extra, duration=duration), env=env)
+
+    def lines(self):
+        with open(self.stats) as f:
+            return skytest.parse_json_lines(f.read())
+
+    def summary(self):
+        s = [o for o in self.lines() if o.get("type") == "summary"]
+        check(len(s) == 1, "expected one summary line, got %d" % len(s))
+        return s[0]
+
+    def frames(self):
+        return [o for o in self.lines() if o.get("type") == "frame"]
+
+    def shown(self):
+        """{host frame number: hash} of every picture the client decoded."""
+        with open(self.md5) as f:
+            return {int(fr[2]): fr[5] for fr in skytest.parse_framemd5(f.read())}
+
+    def reference(self, fmt=None):
+        """{host frame number: hash} of the host's stream decoded by ffmpeg. The dump holds
+        every frame sent, from frame 1 on, so ffmpeg's n-th picture is frame n."""
+        opts = ["-f", fmt] if fmt else []
+        ref, r = skytest.ffmpeg_framemd5(self.dump, opts)
+        check(ref, "ffmpeg decoded nothing from the host's stream", r)
+        return {i + 1: fr[5] for i, fr in enumerate(ref)}
+
+    def check_no_corrupt_frame(self, fmt=None):
+        """Every picture shown equals the reference picture of its frame number. Returns
+        (shown, reference)."""
+        shown, ref = self.shown(), self.reference(fmt)
+        check(shown, "the client decoded no picture")
+        bad = [n for n, h in sorted(shown.items()) if ref.get(n) != h]
+        check(not bad, "%d of %d pictures differ from the host's (frames %s)"
+              % (len(bad), len(shown), bad[:10]))
+        return shown, ref
+
+    def stop(self):
+        self.host.stop()
+
+
+def network(summary):
+    n = summary.get("network")
+    check(isinstance(n, dict), "the summary has no network figures: %s" % json.dumps(summary))
+    return n
+
+
+def sent_frames(end_line):
+    """Frames the host sent in a stream, from its stream-end event."""
+    return int(re.search(r" frames=(\d+)", end_line).group(1))
+
+
+def unevenness(frames, key):
+    """How unevenly frames pass a point (`key`, e.g. last_packet_us) compared with the host's
+    cadence: the median of |time between two frames there - time between them on the host|.
+    Consecutive differences ignore slow drifts (a target that falls back after a stall)."""
+    d = sorted(abs((b[key] - a[key]) - (b["pts_us"] - a["pts_us"]))
+               for a, b in zip(frames, frames[1:]) if b["host_frame"] == a["host_frame"] + 1)
+    check(len(d) > 50, "too few consecutive frames (%d)" % len(d))
+    return d[len(d) // 2]
+
+
+# ---------------------------------------------------------------------------------------------
+
+def lossless(ctx):
+    """0% loss: the recording decodes to exactly the host's stream, every picture matches, no
+    frame is dropped (but the one or two in flight when --duration ends the run)."""
+    s = Session(ctx)
+    try:
+        rec = ctx.path("rec.mkv")
+        r = s.run("--codec", "h264", "--record", rec, *SMALL)
+        check("Streaming Desktop from skylight-testhost" in r.out, "no start line", r)
+        end = s.host.wait_for("stream-end ")
+        check("reason=client-disconnect" in end, "the client did not disconnect: %s" % end)
+        announce = s.host.wait_for("announce ")
+        check("width=640 height=360 fps=60 codec=h264" in announce, announce)
+    finally:
+        s.stop()
+    shown, ref = s.check_no_corrupt_frame()
+    # The recording: from frame 1, each frame as the host encoded it.
+    recorded, rr = skytest.ffmpeg_framemd5(rec)
+    check(len(recorded) >= sent_frames(end) - 3, "%d frames recorded, %d sent"
+          % (len(recorded), sent_frames(end)), rr)
+    want = [ref[i + 1] for i in range(len(recorded))]
+    check([f[5] for f in recorded] == want,
+          "the recording does not decode to the host's stream (%d frames)" % len(recorded), rr)
+    sm = s.summary()
+    drops = sm["dropped_by"]
+    check(all(v == 0 for k, v in drops.items() if k != "flushed") and drops["flushed"] <= 2,
+          "frames dropped: %s" % drops)
+    first, last = min(shown), max(shown)
+    check(first == 1 and len(shown) == last, "pictures shown are not frames 1..%d (%d shown)"
+          % (last, len(shown)))
+    n = network(sm)
+    check(n["datagrams_lost"] == 0 and n["frames_lost"] == 0 and n["idr_requests"] == 0,
+          "loss reported on a lossless link: %s" % n)
+    # Per-frame network timing: first <= last packet <= enqueued, host latency present.
+    for f in s.frames():
+        if f["fate"] != "presented":
+            continue
+        check(f["first_packet_us"] <= f["last_packet_us"] <= f["enqueued_us"]
+              <= f["decode_start_us"] <= f["decode_end_us"] <= f["presented_us"],
+              "frame timeline out of order: %s" % f)
+        check(f["host_latency_us"] > 0 and f["data_shards"] >= 1, "no host fields: %s" % f)
+
+
+def fec_loss(ctx):
+    """5% random loss, 20% FEC: at least 99% of the frames sent are shown, and every one shown
+    is correct. Small packets make frames of several shards so FEC has work to do."""
+    s = Session(ctx, ["--impair", "loss=5%,seed=11", "--fec-percent", "20"])
+    try:
+        s.run("--codec", "h264", "--packet-size", "256", *SMALL, duration=4)
+        end = s.host.wait_for("stream-end ")
+    finally:
+        s.stop()
+    shown, ref = s.check_no_corrupt_frame()
+    last = max(shown)
+    intact = len(shown) / last
+    check(intact >= 0.99, "%.2f%% of frames 1..%d shown (want >= 99%%)" % (intact * 100, last))
+    n = network(s.summary())
+    dropped = int(re.search(r"video_dropped=(\d+)", end).group(1))
+    check(dropped > 0 and n["fec_recovered_shards"] > 0,
+          "no loss or no FEC rebuild (host dropped %d): %s" % (dropped, n))
+    check(abs(n["datagrams_lost"] - dropped) <= dropped * 0.1 + 3,
+          "client counts %d datagrams lost, the host dropped %d" % (n["datagrams_lost"], dropped))
+    rebuilt = [f for f in s.frames() if f.get("fec_recovered")]
+    check(rebuilt and all(f["fate"] == "presented" for f in rebuilt[:-1]),
+          "frames rebuilt by FEC are not shown")
+
+
+def burst_loss(ctx):
+    """Bursts that FEC cannot repair: the lost frame is never shown garbled, the client asks for
+    an IDR, recovers, and counts the recovery and its duration."""
+    s = Session(ctx, ["--impair", "loss=3%,burst=12,seed=5"])
+    try:
+        s.run("--codec", "h264", "--packet-size", "256", *SMALL, duration=4)
+        end = s.host.wait_for("stream-end ")
+        idrs = s.host.events("idr-request ")
+    finally:
+        s.stop()
+    shown, _ = s.check_no_corrupt_frame()
+    sm = s.summary()
+    n = network(sm)
+    check(n["frames_lost"] > 0, "no frame was lost to the bursts: %s" % n)
+    check(n["idr_requests"] > 0 and len(idrs) > 1, "no IDR request reached the host (%d): %s"
+          % (len(idrs), n))
+    check(n["recoveries"] > 0 and n["recovery_ms_max"] > 0, "no recovery counted: %s" % n)
+    check(sm["dropped_by"]["lost"] > 0, "lost frames not in dropped_by: %s" % sm["dropped_by"])
+    # After each loss, pictures resume: the last frame sent late in the run is shown.
+    check(max(shown) >= sent_frames(end) - 10, "the stream did not recover to the end (last "
+          "shown %d of %d)" % (max(shown), sent_frames(end)))
+    # Nothing between a loss and its IDR was decoded: each shown run starts at a keyframe.
+    keyframes = {f["host_frame"] for f in s.frames() if f.get("keyframe")}
+    runs = [n for n in sorted(shown) if n - 1 not in shown]
+    check(all(n in keyframes for n in runs), "pictures after a gap start at frames %s, not at "
+          "keyframes %s" % (runs[:10], sorted(keyframes)[:10]))
+
+
+def jitter_modes(ctx):
+    """Reordering, duplicates and jitter: no corrupt frame in any mode; `lowest` holds nothing
+    (target 0); `balanced` holds frames so that they leave for the decoder more evenly than they
+    arrived (target > 0); `smooth` shows them evenly."""
+    s = Session(ctx, ["--impair", "delay=10ms,jitter=10ms,reorder=2%,dup=2%,seed=3"])
+    try:
+        results = {}
+        for mode in ("lowest", "balanced", "smooth"):
+            m = s.host.mark()
+            s.run("--codec", "h264", "--latency-mode", mode, *SMALL, duration=4)
+            sent = sent_frames(s.host.wait_for("stream-end ", after=m))
+            shown, _ = s.check_no_corrupt_frame()
+            check(len(shown) >= sent - 5, "%s: %d pictures of %d" % (mode, len(shown), sent))
+            sm = s.summary()
+            check(network(sm)["frames_lost"] == 0, "%s: frames lost: %s" % (mode, network(sm)))
+            frames = [f for f in s.frames() if f["fate"] == "presented"][30:]
+            arrival = unevenness(frames, "last_packet_us")
+            release = unevenness(frames, "release_us")
+            shown_at = unevenness(frames, "presented_us")
+            held = sorted(f["release_us"] - f["last_packet_us"] for f in frames)
+            results[mode] = (network(sm)["jitter_target_ms"], arrival, release, shown_at,
+                             held[len(held) // 2])
+    finally:
+        s.stop()
+    report = "; ".join("%s: target %.1f ms, unevenness: arrival %d us, release %d us, shown %d us, "
+                       "held p50 %d us" % ((m,) + v) for m, v in results.items())
+    t, arr, rel, _, hold = results["lowest"]
+    check(t == 0 and hold < 1000, "lowest holds frames: " + report)
+    t, arr, rel, _, _ = results["balanced"]
+    check(t > 0 and rel < arr * 0.25, "balanced does not absorb the jitter: " + report)
+    t, arr, rel, shown_at, _ = results["smooth"]
+    # Shown: decode times vary too (a lot under sanitizers), smooth's present time covers
+    # their 95th percentile.
+    check(t > 0 and rel < arr * 0.25 and shown_at < arr * 0.5,
+          "smooth does not pace presentation: " + report)
+
+
+def host_ends(ctx):
+    """The host ends the stream: the reason is shown and the exit status says whether it was an
+    error; the client always leaves cleanly."""
+    s = Session(ctx)
+    cases = [
+        ("quit-app", 0, "the app on the host quit"),
+        ("terminate 0x800e9302", 1, "protected (DRM) content"),
+        ("terminate 0x12345678", 1, "code 0x12345678"),
+        ("drop", 1, "connection to the host was lost"),
+    ]
+    try:
+        for cmd, rc, text in cases:
+            m = s.host.mark()
+            p = s.popen(*SMALL)
+            s.host.wait_for("client video=", after=m)
+            time.sleep(1.0)
+            s.host.command(cmd)
+            r = finish(p, 60)
+            check(r.rc == rc and text in r.out + r.err,
+                  "after '%s': exit %d (want %d), no '%s'" % (cmd, r.rc, rc, text), r)
+            check(re.search(r"^summary: \d+ frames", r.out, re.M), "no summary", r)
+            s.host.wait_for("stream-end ", after=m)
+            if cmd == "quit-app":  # the app is gone: a new stream launches it again
+                check(s.host.events("launch "), "no launch")
+    finally:
+        s.stop()
+
+
+def user_ends(ctx):
+    """Ctrl+C ends the stream cleanly (exit 0) and leaves the app running: the next stream
+    resumes it; --quit-after quits it."""
+    s = Session(ctx)
+    try:
+        p = s.popen(*SMALL)
+        s.host.wait_for("client video=")
+        time.sleep(1.0)
+        p.send_signal(signal.SIGINT)
+        r = finish(p, 30)
+        check(r.rc == 0 and "stream ended by the user" in r.err, "Ctrl+C: exit %d" % r.rc, r)
+        check("reason=client-disconnect" in s.host.wait_for("stream-end "), "host's end reason")
+        check(s.client.json("info", s.host.addr)["current_app_id"] != 0,
+              "the app stopped when the user ended the stream")
+        m = s.host.mark()
+        s.run(*SMALL, "--quit-after", duration=1)
+        check(s.host.wait_for("resume ", after=m), "the second stream did not resume")
+        check(s.client.json("info", s.host.addr)["current_app_id"] == 0,
+              "--quit-after left the app running")
+    finally:
+        s.stop()
+
+
+def audio(ctx):
+    """The host's tone arrives: 440 Hz in both channels through SDL's disk driver, with audio
+    FEC repairing the host's 3% loss."""
+    s = Session(ctx, ["--impair", "loss=3%,seed=9"])
+    raw = ctx.path("audio.raw")
+    try:
+        env = {"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": raw}
+        r = s.client.ctx.skylight_run(s.args("--codec", "h264", *SMALL, duration=3),
+                                      env=s.client.env(env), expect_rc=0, timeout_s=90)
+        end = s.host.wait_for("stream-end ")
+    finally:
+        s.stop()
+    with open(raw, "rb") as f:
+        chans = channels_of(f.read(), 2, r)
+    check_tones(chans, [440, 440], r)
+    sm = s.summary()
+    a, n = sm["audio"], network(sm)
+    check(a["packets"] >= 120, "only %d audio packets in 3 s" % a["packets"])
+    dropped = int(re.search(r"audio_dropped=(\d+)", end).group(1))
+    check(dropped > 0 and n["audio_fec_recovered"] > 0,
+          "no audio loss or no FEC repair (host dropped %d): %s" % (dropped, n))
+
+
+def encrypted(ctx):
+    """Video encryption (AES-GCM): asked with --encrypt from a host that offers it, and taken
+    when the host requires it."""
+    for mode, extra in (("opportunistic", ["--encrypt"]), ("mandatory", [])):
+        s = Session(ctx, ["--video-encryption", mode], name=mode)
+        try:
+            s.run("--codec", "h264", *SMALL, *extra, duration=2)
+            ann = s.host.wait_for("announce ")
+            sent = sent_frames(s.host.wait_for("stream-end "))
+        finally:
+            s.stop()
+        bits = int(re.search(r"encryption=(\d+)", ann).group(1))
+        check(bits & 0x2, "%s: video encryption not on (%s)" % (mode, ann))
+        shown, _ = s.check_no_corrupt_frame()
+        check(len(shown) >= sent - 3, "%s: %d pictures of %d" % (mode, len(shown), sent))
+
+
+def codecs(ctx):
+    """HEVC (8-bit and 10-bit HDR) and AV1: pictures match the host's; the recording remuxes."""
+    s = Session(ctx, ["--codec-support", "0x30301"])
+    try:
+        for codec, hdr, fmt in (("hevc", False, "hevc"), ("hevc", True, "hevc"),
+                                ("av1", False, "ivf")):
+            args = ["--codec", codec, "--width", "320", "--height", "240", "--fps", "30"]
+            if hdr:
+                args.append("--hdr")
+            m = s.host.mark()
+            s.run(*args, duration=2)
+            ann = s.host.wait_for("announce ", after=m)
+            check("codec=%s" % codec in ann and ("hdr=1" in ann) == hdr, ann)
+            sent = sent_frames(s.host.wait_for("stream-end ", after=m))
+            shown, _ = s.check_no_corrupt_frame(fmt)
+            check(len(shown) >= sent - 3, "%s: %d pictures of %d" % (codec, len(shown), sent))
+            with open(s.md5) as f:
+                sizes = {int(fr[4]) for fr in skytest.parse_framemd5(f.read())}
+            want = 320 * 240 * 3 // 2 * (2 if hdr else 1)  # 4:2:0, 16-bit samples for 10-bit
+            check(sizes == {want}, "%s hdr=%s: picture sizes %s, want %d"
+                  % (codec, hdr, sorted(sizes), want))
+    finally:
+        s.stop()
+
+
+def bad_hosts(ctx):
+    """Failures are one clear line and exit status 1: an unpaired host, a host that is gone,
+    an RTSP refusal."""
+    s = Session(ctx, ["--video-encryption", "mandatory"])
+    try:
+        other = Client(ctx, "stranger")
+        r = other.run("stream", s.host.addr, "--headless", "--duration", "1", expect_rc=1)
+        check("pair" in r.err.lower(), "unpaired: no hint to pair", r)
+    finally:
+        s.stop()
+    r = s.client.run("stream", s.host.addr, "--headless", "--timeout", "2", expect_rc=1)
+    check(r.err.strip(), "a gone host gives no message", r)
+    check("Traceback" not in r.err and "Assertion" not in r.err, "crash", r)
+
+
+if __name__ == "__main__":
+    skytest.main([lossless, fec_loss, burst_loss, jitter_modes, host_ends, user_ends, audio,
+                  encrypted, codecs, bad_hosts])

@@ -1,0 +1,163 @@
+"""The test host (tests/host, skylight-testhost) and a skylight client with its own config
+directory, for the integration scripts that talk to hosts (python3 standard library only).
+
+SKY_TESTHOST names the test host's binary (set by tests/integration/CMakeLists.txt).
+"""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import skytest
+from skytest import check, fail
+
+TESTHOST = os.environ.get("SKY_TESTHOST", "")
+
+
+class TestHost:
+    """A skylight-testhost process on free ports (HTTP, HTTPS and every streaming port); its
+    stdout event lines are collected as they come. `args` are extra options; the state lives in
+    ctx.path(state), so a test can put files there (paired clients) before starting it."""
+
+    def __init__(self, ctx, args=(), state="host", bind="127.0.0.1", http_port=0):
+        check(os.path.exists(TESTHOST), "SKY_TESTHOST (%r) is not the test host" % TESTHOST)
+        self.state = ctx.path(state)
+        os.makedirs(self.state, exist_ok=True)
+        self.cmd = [TESTHOST, "--state-dir", self.state, "--bind", bind,
+                    "--http-port", str(http_port), "--https-port", "0", "--rtsp-port", "0",
+                    "--video-port", "0", "--audio-port", "0", "--control-port", "0"] + list(args)
+        self.err_path = ctx.path(state + ".stderr")
+        self.err = open(self.err_path, "wb")
+        self.p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=self.err, start_new_session=True)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        ready = self.wait_for("ready ", 30)
+        self.ports = {k: int(v) for k, v in (kv.split("=") for kv in ready.split()[1:])}
+        self.http = self.ports["http"]
+        self.https = self.ports["https"]
+        self.addr = ("[%s]:%d" if ":" in bind else "%s:%d") % (bind, self.http)
+
+    def _read(self):
+        for raw in self.p.stdout:
+            with self.lock:
+                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def wait_for(self, prefix, timeout_s=30, after=0):
+        """The first event line starting with prefix among those from index `after` on (see
+        mark()), waiting for it."""
+        t_end = time.monotonic() + timeout_s
+        while time.monotonic() < t_end:
+            with self.lock:
+                for line in self.lines[after:]:
+                    if line.startswith(prefix):
+                        return line
+            if self.p.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.02)
+        fail("the test host never printed %r; its last lines: %r\n  stderr: %s"
+             % (prefix, self.lines[-30:], self.stderr_tail()))
+
+    def events(self, prefix):
+        with self.lock:
+            return [l for l in self.lines if l.startswith(prefix)]
+
+    def mark(self):
+        """The number of event lines so far (for wait_for's `after`)."""
+        with self.lock:
+            return len(self.lines)
+
+    def command(self, line):
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+
+    def stderr_tail(self, n=3000):
+        self.err.flush()
+        with open(self.err_path, "rb") as f:
+            return f.read()[-n:].decode("utf-8", "replace")
+
+    def stop(self):
+        """SIGTERM; the host must exit 0 within 30 s with no sanitizer report."""
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+                fail("the test host did not stop on SIGTERM: %s" % self.stderr_tail())
+        tail = self.stderr_tail()
+        self.err.close()
+        rep = [l for l in open(self.err_path, encoding="utf-8", errors="replace")
+               if any(m in l for m in skytest.SANITIZER_MARKS)]
+        check(not rep, "the test host reported: %s" % (rep[:3],))
+        check(self.p.returncode == 0, "the test host exited with %s: %s"
+              % (self.p.returncode, tail))
+
+
+class Client:
+    """skylight with its own config directory (identity and known hosts)."""
+
+    def __init__(self, ctx, name="client"):
+        self.ctx = ctx
+        self.xdg = ctx.path(name + "-xdg")
+        os.makedirs(self.xdg, exist_ok=True)
+        self.dir = os.path.join(self.xdg, "skylight")
+
+    def env(self, extra=None):
+        e = {"XDG_CONFIG_HOME": self.xdg}
+        e.update(extra or {})
+        return self.ctx.env(e)
+
+    def run(self, *args, expect_rc=None, timeout_s=60):
+        return self.ctx.skylight_run(list(args), env=self.env(), expect_rc=expect_rc,
+                                     timeout_s=timeout_s)
+
+    def popen(self, *args, env=None):
+        return subprocess.Popen([self.ctx.skylight] + list(args), env=self.env(env),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+
+    def pair(self, host, pin="1234", expect_rc=0):
+        """Pairs with a host started with --pin PIN."""
+        return self.run("pair", host.addr, "--pin", pin, expect_rc=expect_rc)
+
+    def json(self, *args):
+        r = self.run(*args, "--json", expect_rc=0)
+        try:
+            return json.loads(r.out)
+        except ValueError as e:
+            fail("--json output is not JSON (%s)" % e, r)
+
+    def host_files(self):
+        d = os.path.join(self.dir, "hosts")
+        return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+    def snapshot(self):
+        """Every file under the config directory with its bytes (to prove nothing changed)."""
+        out = {}
+        for root, _dirs, files in os.walk(self.dir):
+            for f in files:
+                p = os.path.join(root, f)
+                with open(p, "rb") as fh:
+                    out[os.path.relpath(p, self.dir)] = fh.read()
+        return out
+
+
+def finish(p, timeout_s=60):
+    """Waits for a Client.popen process; its Result (sanitizer reports fail the test)."""
+    try:
+        out, err = p.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        fail("skylight did not finish: %s" % err.decode()[-1500:])
+    r = skytest.Result(p.args, p.returncode, out.decode(), err.decode(), 0)
+    rep = skytest.sanitizer_report(r)
+    check(rep is None, "sanitizer report: %s" % rep, r)
+    return r
