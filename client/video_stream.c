@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/crypto.h"
@@ -50,6 +51,7 @@ struct SkyVideoStream {
     uint8_t plain[SKY_VIDEO_MAX_PACKET_SIZE + 64];
     uint32_t ping_count;
     int64_t next_ping_us;
+    int64_t next_cpu_us;
     int64_t start_us, first_datagram_us, last_frame_us;
     bool have_seq;
     uint64_t max_seq_ext;       /* highest extended RTP sequence seen */
@@ -68,6 +70,7 @@ struct SkyVideoStream {
     _Atomic uint64_t bytes, datagrams, unique, expected, recovered, lost_frames, idr_requests,
         rfi_requests;
     _Atomic int64_t target_us;
+    _Atomic uint64_t cpu_us;     /* the receive thread's CPU time, sampled every 100 ms */
     _Atomic uint64_t recoveries;
     _Atomic int64_t recovery_last_us, recovery_max_us;
     atomic_bool failed;
@@ -356,6 +359,12 @@ static void *receive_thread(void *arg)
         else if (vs->first_datagram_us && !vs->last_frame_us &&
                  now - vs->first_datagram_us > NO_VIDEO_US)
             fail(vs, SKY_CONTROL_END_NO_VIDEO_FRAME);
+        if (now >= vs->next_cpu_us) { /* a system call: not every round */
+            struct timespec cpu;
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+            atomic_store(&vs->cpu_us, (uint64_t)cpu.tv_sec * 1000000 + (uint64_t)cpu.tv_nsec / 1000);
+            vs->next_cpu_us = now + 100000;
+        }
     }
     return NULL;
 }
@@ -452,6 +461,7 @@ void sky_video_stream_figures(SkyVideoStream *vs, SkyNetFigures *out)
     out->recoveries = atomic_load(&vs->recoveries);
     out->recovery_ms_last = (double)atomic_load(&vs->recovery_last_us) / 1000.0;
     out->recovery_ms_max = (double)atomic_load(&vs->recovery_max_us) / 1000.0;
+    out->receive_cpu_us = atomic_load(&vs->cpu_us);
 }
 
 bool sky_video_stream_failed(SkyVideoStream *vs, SkyControlEnd *why)

@@ -204,6 +204,8 @@ static void net_json(SkyJson *j, const SkyNetFigures *n, const SkyNetFigures *pr
         sky_json_uint(j, "idr_requests", n->idr_requests - prev->idr_requests);
         sky_json_uint(j, "audio_packets_lost", n->audio_packets_lost - prev->audio_packets_lost);
         sky_json_uint(j, "recoveries", n->recoveries - prev->recoveries);
+        sky_json_double(j, "receive_cpu_pct",
+                        (double)(n->receive_cpu_us - prev->receive_cpu_us) / 1e4 / dt, 2);
     } else {
         sky_json_uint(j, "video_bytes", n->video_bytes);
         sky_json_uint(j, "datagrams", n->video_datagrams);
@@ -216,6 +218,7 @@ static void net_json(SkyJson *j, const SkyNetFigures *n, const SkyNetFigures *pr
         sky_json_uint(j, "audio_fec_recovered", n->audio_fec_recovered);
         sky_json_uint(j, "recoveries", n->recoveries);
         sky_json_double(j, "recovery_ms_max", n->recovery_ms_max, 2);
+        sky_json_uint(j, "receive_cpu_us", n->receive_cpu_us);
     }
     sky_json_double(j, "recovery_ms_last", n->recovery_ms_last, 2);
     sky_json_double(j, "rtt_ms", n->rtt_ms, 2);

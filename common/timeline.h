@@ -103,6 +103,7 @@ typedef struct SkyNetFigures {
     uint64_t recoveries;         /* losses after which decoding resumed at a recovery frame */
     double recovery_ms_last;     /* first lost frame noticed -> recovery frame handed out */
     double recovery_ms_max;
+    uint64_t receive_cpu_us;     /* CPU time of the video receive thread (cumulative) */
 } SkyNetFigures;
 
 typedef struct SkyTimeline SkyTimeline;

@@ -51,6 +51,7 @@ typedef struct SkyThCfg {
     char impair[1024];              /* host -> client video and audio (common/impair.h spec) */
     char impair_upstream[1024];     /* what the host receives: pings, control */
     char dump_video[1024];          /* "" = none */
+    char video_file[1024];          /* a clip to send instead of the pattern; "" = none */
     bool log_frames;
     bool stats;
 } SkyThCfg;

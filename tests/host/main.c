@@ -81,6 +81,9 @@ const SkyOpt sky_th_opts_table[] = {
      "impair what the host receives (pings; control: loss and corruption only)"},
     {"dump-video", SKY_OPT_STRING, FIELD(dump_video), 0, 0, NULL, "", "FILE",
      "write every access unit sent (Annex B .h264/.hevc, IVF for AV1); rewritten per stream"},
+    {"video-file", SKY_OPT_STRING, FIELD(video_file), 0, 0, NULL, "", "FILE",
+     "send this pre-encoded clip (looped; its codec must be the one asked for) instead of "
+     "encoding the test pattern (benchmarks)"},
     {"log-frames", SKY_OPT_BOOL, INTF(log_frames), 0, 0, NULL, "false", NULL,
      "a `frame` event per video frame sent"},
     {"stats", SKY_OPT_BOOL, INTF(stats), 0, 0, NULL, "false", NULL,

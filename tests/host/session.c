@@ -282,6 +282,7 @@ static int make_media(SkyThStream *st, const SkyThStreamCfg *sc, SkyThSession *s
         .key = an->encryption_enabled & SKY_ENC_VIDEO ? l->rikey : NULL,
         .udp = s->video_udp,
         .dump_path = cfg->dump_video,
+        .clip_path = cfg->video_file,
         .log_frames = cfg->log_frames,
     };
     int ret = sky_th_video_create(&s->video, &vc);

@@ -12,6 +12,7 @@
 #include "common/sdp.h"
 #include "common/time.h"
 #include "common/video_packet.h"
+#include "tests/host/clip.h"
 #include "tests/host/host.h"
 
 #define TAG "th-video"
@@ -25,7 +26,8 @@ struct SkyThVideo {
     bool started;
 
     /* Video thread only (after start). */
-    SkyThEncoder *enc;
+    SkyThEncoder *enc;           /* NULL when sending a clip */
+    SkyThClip *clip;
     SkyVideoPacketizer *pkt;
     FILE *dump;
     uint32_t ivf_frames;
@@ -205,6 +207,34 @@ static void send_frame(SkyThVideo *v, const SkyThPacket *p)
         sky_th_event("frame n=%u type=%u bytes=%zu", index, f.frame_type, p->len);
 }
 
+/* Draws and encodes frame n and sends what the encoder gives back. */
+static int encode_frame(SkyThVideo *v, uint32_t n)
+{
+    SkyThPicture pic;
+    int ret = sky_th_encoder_picture(v->enc, &pic);
+    if (ret < 0)
+        return ret;
+    SkyThPatternInput in = {.packets = atomic_load(&v->input_packets)};
+    sky_th_pattern_draw(&pic, n, &in);
+    /* A request that came before the first frame (start A) is served by it. */
+    bool idr = atomic_exchange(&v->idr_requested, false) || n == 1;
+    if ((ret = sky_th_encoder_send(v->enc, n, idr)) < 0)
+        return ret;
+    SkyThPacket p;
+    while ((ret = sky_th_encoder_receive(v->enc, &p)) == 0)
+        send_frame(v, &p);
+    return ret == SKY_ERR(EAGAIN) ? 0 : ret;
+}
+
+/* Sends the clip's next access unit as frame n (from its start after an IDR request). */
+static void clip_frame(SkyThVideo *v, uint32_t n)
+{
+    SkyThPacket p = {.pts = n};
+    sky_th_clip_next(v->clip, atomic_exchange(&v->idr_requested, false), &p.data, &p.len,
+                     &p.keyframe);
+    send_frame(v, &p);
+}
+
 static void *video_main(void *arg)
 {
     SkyThVideo *v = arg;
@@ -217,23 +247,11 @@ static void *video_main(void *arg)
     for (uint32_t n = 1; n <= SKY_TH_PATTERN_MAX_FRAME; n++) {
         if (wait_until(v, next))
             break;
-        int64_t capture = sky_time_us();
-        v->capture_us[n % CAPTURE_RING] = capture;
-        SkyThPicture pic;
-        if ((ret = sky_th_encoder_picture(v->enc, &pic)) < 0)
+        v->capture_us[n % CAPTURE_RING] = sky_time_us();
+        if (v->clip)
+            clip_frame(v, n);
+        else if ((ret = encode_frame(v, n)) < 0)
             break;
-        SkyThPatternInput in = {.packets = atomic_load(&v->input_packets)};
-        sky_th_pattern_draw(&pic, n, &in);
-        /* A request that came before the first frame (start A) is served by it. */
-        bool idr = atomic_exchange(&v->idr_requested, false) || n == 1;
-        if ((ret = sky_th_encoder_send(v->enc, n, idr)) < 0)
-            break;
-        SkyThPacket p;
-        while ((ret = sky_th_encoder_receive(v->enc, &p)) == 0)
-            send_frame(v, &p);
-        if (ret != SKY_ERR(EAGAIN))
-            break;
-        ret = 0;
         /* Frame n + 1 is due at start + n intervals; after a stall, start again from now. */
         next = start + (int64_t)n * interval_us;
         int64_t now = sky_time_us();
@@ -270,6 +288,7 @@ void sky_th_video_destroy(SkyThVideo **pv)
     sky_th_video_stop(v);
     dump_close(v);
     sky_th_encoder_destroy(&v->enc);
+    sky_th_clip_free(&v->clip);
     sky_video_packetizer_destroy(&v->pkt);
     pthread_cond_destroy(&v->cond);
     pthread_mutex_destroy(&v->lock);
@@ -302,7 +321,11 @@ int sky_th_video_create(SkyThVideo **out, const SkyThVideoCfg *cfg)
                  cfg->packet_size, cfg->fec_percent, cfg->min_parity, sky_strerror(ret));
         goto fail;
     }
-    if ((ret = sky_th_encoder_create(&v->enc, &cfg->enc)) < 0)
+    if (cfg->clip_path && cfg->clip_path[0])
+        ret = sky_th_clip_open(&v->clip, cfg->clip_path, cfg->enc.codec);
+    else
+        ret = sky_th_encoder_create(&v->enc, &cfg->enc);
+    if (ret < 0)
         goto fail;
     if (cfg->dump_path && cfg->dump_path[0]) {
         snprintf(v->dump_name, sizeof(v->dump_name), "%s", cfg->dump_path);

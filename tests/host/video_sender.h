@@ -3,6 +3,8 @@
  * access unit into datagrams with FEC and optional encryption (common/video_packet.h) and hands
  * them to the video socket's sender (udp_sender.h), which impairs and paces them.
  *
+ * With a clip (--video-file, clip.h) its access units go out instead, one per frame interval.
+ *
  * Frame n (from 1) shows barcode n, is encoded with pts n and goes out as frameIndex n: the
  * three numbers are the same, so a client's decoded picture tells which frame it is. Frame 1
  * and every frame after an IDR request are IDRs (frame type 2); all others are P (type 1).
@@ -27,6 +29,7 @@ typedef struct SkyThVideoCfg {
     const uint8_t *key;        /* 16-byte session key when video is encrypted, else NULL */
     SkyThUdp *udp;             /* borrowed; must outlive the video thread */
     const char *dump_path;     /* write every access unit here ("" or NULL: no) */
+    const char *clip_path;     /* send this clip (clip.h) instead of the pattern ("" or NULL) */
     bool log_frames;           /* a `frame n=N type=T bytes=B` event per frame */
 } SkyThVideoCfg;
 

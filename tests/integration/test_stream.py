@@ -359,6 +359,29 @@ def codecs(ctx):
         s.stop()
 
 
+def video_file(ctx):
+    """The test host's --video-file (used by the benchmarks): the clip's pictures arrive in
+    order, looped; a clip of another codec than the one asked for is refused at ANNOUNCE."""
+    clip = ctx.path("clip.h264")
+    r = skytest.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+                     "-i", "testsrc2=s=320x240:r=30", "-t", "1", "-c:v", "libx264", "-preset",
+                     "ultrafast", "-bf", "0", "-g", "1000", "-pix_fmt", "yuv420p", clip])
+    check(r.rc == 0, "ffmpeg could not make the clip", r)
+    ref, rr = skytest.ffmpeg_framemd5(clip)
+    check(len(ref) == 30, "the clip has %d frames" % len(ref), rr)
+    s = Session(ctx, ["--video-file", clip])
+    try:
+        s.run("--codec", "h264", "--width", "320", "--height", "240", "--fps", "30", duration=2)
+        shown = s.shown()
+        check(len(shown) >= 45, "only %d pictures" % len(shown))
+        bad = [n for n, h in shown.items() if h != ref[(n - 1) % 30][5]]
+        check(not bad, "pictures differ from the clip's: frames %s" % sorted(bad)[:10])
+        r = s.run("--codec", "hevc", duration=1, expect_rc=1)
+        check("500" in r.err or "refused" in r.err.lower(), "no clear refusal", r)
+    finally:
+        s.stop()
+
+
 def bad_hosts(ctx):
     """Failures are one clear line and exit status 1: an unpaired host, a host that is gone,
     an RTSP refusal."""
@@ -376,4 +399,4 @@ def bad_hosts(ctx):
 
 if __name__ == "__main__":
     skytest.main([lossless, fec_loss, burst_loss, jitter_modes, host_ends, user_ends, audio,
-                  encrypted, codecs, bad_hosts])
+                  encrypted, codecs, video_file, bad_hosts])
