@@ -384,7 +384,7 @@ static int stage_rtsp(Session *s)
                 .slices_per_frame = slices_per_frame(&s->decoder_opts),
                 .audio_channels = channels[s->opts.audio],
                 .packet_duration_ms = 5,
-                .ml_feature_flags = SKY_ML_FF_SESSION_ID_V1,
+                .ml_feature_flags = SKY_ML_FF_SESSION_ID_V1 | SKY_ML_FF_FEC_STATUS,
                 .color_space = 1, /* Rec. 709 */
             },
         .codec_preference = codecs[s->opts.codec],

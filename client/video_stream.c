@@ -224,6 +224,28 @@ static void deliver(SkyVideoStream *vs, const SkyAsmFrameInfo *fi, int64_t now)
         sky_control_stream_saw_frame(vs->cfg.control);
 }
 
+/* Sunshine's per-frame FEC report (we announce SKY_ML_FF_FEC_STATUS): best effort. */
+static void send_fec_status(SkyVideoStream *vs, const SkyAsmBlockStatus *b)
+{
+    SkyControlFecStatus st = {
+        .frame_index = b->frame_index,
+        .highest_received_seq = b->highest_seq,
+        .next_contiguous_seq = b->next_contiguous_seq,
+        .missing_before_highest = b->missing_before_highest,
+        .total_data_packets = b->data_shards,
+        .total_parity_packets = b->parity_shards,
+        .received_data_packets = b->received_data,
+        .received_parity_packets = b->received_parity,
+        .fec_percentage = b->fec_percentage,
+        .multi_fec_block_index = b->block,
+        .multi_fec_block_count = b->blocks,
+    };
+    uint8_t msg[64];
+    size_t n;
+    if (sky_control_build_fec_status(&st, msg, sizeof(msg), &n) == 0)
+        sky_control_stream_send(vs->cfg.control, msg, n, 0);
+}
+
 static void handle_events(SkyVideoStream *vs, int64_t now)
 {
     SkyAsmEvent ev;
@@ -259,6 +281,10 @@ static void handle_events(SkyVideoStream *vs, int64_t now)
             atomic_fetch_add(&vs->rfi_requests, 1);
             if (vs->cfg.control)
                 sky_control_stream_request_rfi(vs->cfg.control, ev.first, ev.last);
+            break;
+        case SKY_ASM_FEC_STATUS:
+            if (vs->cfg.control)
+                send_fec_status(vs, &ev.block);
             break;
         }
     }

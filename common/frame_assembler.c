@@ -174,11 +174,51 @@ static void lose_references(SkyAssembler *a, uint32_t lost, int64_t now_us)
     a->requested_us = now_us;
 }
 
+/* Reports a block's final state (best effort: only while events leave room for the ones that
+ * matter). */
+static void report_block(SkyAssembler *a, const Frame *f, int b)
+{
+    const Block *bl = &f->block[b];
+    if (!bl->known || a->ev_count >= EVENTS / 2)
+        return;
+    SkyAsmEvent ev = {.type = SKY_ASM_FEC_STATUS};
+    SkyAsmBlockStatus *st = &ev.block;
+    st->frame_index = f->index;
+    st->block = (uint8_t)b;
+    st->blocks = f->nblocks;
+    st->fec_percentage = bl->pct;
+    st->data_shards = bl->n;
+    st->parity_shards = bl->p;
+    int highest = -1, contiguous = -1, missing = 0;
+    for (int i = 0; i < bl->n + bl->p; i++) {
+        bool seen = bl->seen[i / 8] & (1u << (i & 7));
+        if (seen) {
+            highest = i;
+            if (i < bl->n)
+                st->received_data++;
+            else
+                st->received_parity++;
+        } else if (contiguous < 0) {
+            contiguous = i;
+        }
+    }
+    for (int i = 0; i < highest; i++)
+        missing += !(bl->seen[i / 8] & (1u << (i & 7)));
+    st->highest_seq = (uint16_t)(bl->base_seq + (highest < 0 ? 0 : highest));
+    st->next_contiguous_seq = (uint16_t)(bl->base_seq + (contiguous < 0 ? bl->n + bl->p : contiguous));
+    st->missing_before_highest = (uint16_t)missing;
+    push_event(a, &ev);
+}
+
 static void lose_next(SkyAssembler *a, int64_t now_us)
 {
     Frame *f = frame_of(a, a->next);
-    if (f)
+    if (f) {
+        for (int b = 0; b < f->nblocks; b++)
+            if (!f->block[b].done)
+                report_block(a, f, b);
         release_frame(a, f);
+    }
     SkyAsmEvent ev = {.type = SKY_ASM_LOST, .first = a->next, .last = a->next};
     push_event(a, &ev);
     a->stats.frames_lost++;
@@ -374,9 +414,12 @@ int sky_assembler_add(SkyAssembler *a, const uint8_t *pkt, size_t len, int64_t n
     if (bl->have < bl->n)
         return 0;
     /* The block can be finished now. */
-    if (bl->have_data < bl->n && !recover_block(a, f, s.block)) {
-        f->failed = true; /* lost; frames before it may still complete */
-        return 0;
+    if (bl->have_data < bl->n) {
+        if (!recover_block(a, f, s.block)) {
+            f->failed = true; /* lost; frames before it may still complete */
+            return 0;
+        }
+        report_block(a, f, s.block);
     }
     bl->done = true;
     drop_parity(a, bl);

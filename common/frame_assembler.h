@@ -32,6 +32,7 @@ typedef enum SkyAsmEventType {
     SKY_ASM_LOST,             /* frames first..last never became whole */
     SKY_ASM_REQUEST_IDR,      /* send the host an IDR request */
     SKY_ASM_REQUEST_RFI,      /* send the host "invalidate references first..last" */
+    SKY_ASM_FEC_STATUS,       /* a block FEC repaired or that was lost: report it to the host */
 } SkyAsmEventType;
 
 typedef struct SkyAsmFrameInfo {
@@ -47,10 +48,23 @@ typedef struct SkyAsmFrameInfo {
     size_t len;                  /* access unit bytes */
 } SkyAsmFrameInfo;
 
+/* One FEC block's final state, as Sunshine's per-frame FEC status message carries it. */
+typedef struct SkyAsmBlockStatus {
+    uint32_t frame_index;
+    uint8_t block, blocks;       /* this block's index, the frame's number of blocks */
+    uint8_t fec_percentage;
+    uint16_t data_shards, parity_shards;
+    uint16_t received_data, received_parity;
+    uint16_t highest_seq;        /* the highest sequence number received in the block */
+    uint16_t next_contiguous_seq; /* the first one missing (from the block's first) */
+    uint16_t missing_before_highest;
+} SkyAsmBlockStatus;
+
 typedef struct SkyAsmEvent {
     SkyAsmEventType type;
     uint32_t first, last;        /* LOST, REQUEST_RFI */
     SkyAsmFrameInfo frame;       /* FRAME, DROPPED */
+    SkyAsmBlockStatus block;     /* FEC_STATUS (best effort: skipped when events pile up) */
 } SkyAsmEvent;
 
 typedef struct SkyAssemblerStats {

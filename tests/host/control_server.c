@@ -239,9 +239,15 @@ static SkyThEnd handle_msg(SkyThControl *c, const uint8_t *msg, size_t len)
         log_input(m.u.input.data, m.u.input.len);
         sky_th_video_note_input(c->cfg.video);
         break;
+    case SKY_CONTROL_CLIENT_FEC_STATUS: {
+        const SkyControlFecStatus *f = &m.u.fec; /* Sunshine logs these (verbose) */
+        sky_th_event("fec-status frame=%u block=%u/%u data=%u/%u parity=%u/%u", f->frame_index,
+                     f->multi_fec_block_index, f->multi_fec_block_count, f->received_data_packets,
+                     f->total_data_packets, f->received_parity_packets, f->total_parity_packets);
+        break;
+    }
     case SKY_CONTROL_CLIENT_START_B:
     case SKY_CONTROL_CLIENT_PING:
-    case SKY_CONTROL_CLIENT_FEC_STATUS:
     case SKY_CONTROL_CLIENT_LOSS_STATS:
         SKY_LOGD(TAG, "control message 0x%04x", m.type);
         break;

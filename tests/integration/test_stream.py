@@ -161,6 +161,7 @@ def fec_loss(ctx):
     try:
         s.run("--codec", "h264", "--packet-size", "256", *SMALL, duration=4)
         end = s.host.wait_for("stream-end ")
+        reports = s.host.events("fec-status ")
     finally:
         s.stop()
     shown, ref = s.check_no_corrupt_frame()
@@ -176,6 +177,12 @@ def fec_loss(ctx):
     rebuilt = [f for f in s.frames() if f.get("fec_recovered")]
     check(rebuilt and all(f["fate"] == "presented" for f in rebuilt[:-1]),
           "frames rebuilt by FEC are not shown")
+    # The client reports each repaired block to the host (Sunshine's FEC status message).
+    # (The last few may still be on their way when the run ends.)
+    reported = {int(re.search(r"frame=(\d+)", l).group(1)) for l in reports}
+    repaired = {f["host_frame"] for f in rebuilt if f["host_frame"] < last - 10}
+    check(repaired and repaired <= reported, "FEC repairs not reported to the host: frames %s"
+          % sorted(repaired - reported)[:10])
 
 
 def burst_loss(ctx):

@@ -78,6 +78,8 @@ typedef struct Seen {
     uint32_t last_frame;
     uint32_t lost_first, lost_last, rfi_first, rfi_last;
     uint16_t recovered;
+    int fec_status, fec_status_lost; /* reports; those of blocks FEC could not rebuild */
+    SkyAsmBlockStatus last_status;
 } Seen;
 
 static void drain(SkyAssembler *a, int64_t now, Seen *seen, uint8_t expect_type_of_first)
@@ -113,6 +115,20 @@ static void drain(SkyAssembler *a, int64_t now, Seen *seen, uint8_t expect_type_
             seen->rfi_first = ev.first;
             seen->rfi_last = ev.last;
             break;
+        case SKY_ASM_FEC_STATUS: {
+            const SkyAsmBlockStatus *b = &ev.block;
+            seen->fec_status++;
+            seen->last_status = *b;
+            /* Only blocks that lost data are reported; the counts add up. */
+            assert_true(b->received_data < b->data_shards);
+            assert_true(b->received_parity <= b->parity_shards);
+            assert_true(b->block < b->blocks);
+            uint16_t span = (uint16_t)(b->highest_seq - b->next_contiguous_seq);
+            assert_true(b->missing_before_highest <= span);
+            if (b->received_data + b->received_parity < b->data_shards)
+                seen->fec_status_lost++;
+            break;
+        }
         }
     }
 }
@@ -162,6 +178,7 @@ static void test_loss_within_fec(void **state)
     Rng r = {42};
     Seen seen = {0};
     int64_t now = 0;
+    int blocks_losing_data = 0;
     for (uint32_t i = 1; i <= 40; i++) {
         size_t len = 1 + rnd(&r) % 300000;
         Datagrams d = cut(p, i, i == 1 ? SKY_FRAME_TYPE_IDR : SKY_FRAME_TYPE_P, len);
@@ -173,6 +190,10 @@ static void test_loss_within_fec(void **state)
             size_t total = (size_t)s.data_shards + s.parity_shards;
             for (int j = 0; j < s.parity_shards; j++)
                 drop[k + rnd(&r) % total] = true; /* data or parity, some twice */
+            bool lost_data = false;
+            for (size_t j = 0; j < s.data_shards; j++)
+                lost_data = lost_data || drop[k + j];
+            blocks_losing_data += lost_data;
             k += total;
         }
         for (size_t k = 0; k < d.count; k++)
@@ -186,6 +207,9 @@ static void test_loss_within_fec(void **state)
     }
     assert_true(seen.recovered > 40);
     assert_int_equal(seen.lost, 0);
+    /* Each block FEC repaired is reported to the host, as repaired. */
+    assert_int_equal(seen.fec_status, blocks_losing_data);
+    assert_int_equal(seen.fec_status_lost, 0);
     sky_assembler_destroy(&a);
     sky_video_packetizer_destroy(&p);
 }
@@ -230,6 +254,16 @@ static void test_unrecoverable_loss_waits_for_idr(void **state)
     assert_int_equal(seen.lost_first, 6);
     assert_int_equal(seen.lost_last, 6);
     assert_int_equal(seen.idr, 1);
+    /* Its block is reported: shards 0..p (p + 1 of them) never came. */
+    assert_int_equal(seen.fec_status_lost, 1);
+    const SkyAsmBlockStatus *b = &seen.last_status;
+    assert_int_equal(b->frame_index, 6);
+    assert_int_equal(b->blocks, 1);
+    assert_int_equal(b->received_data + b->received_parity,
+                     b->data_shards + b->parity_shards - (b->parity_shards + 1));
+    assert_int_equal(b->missing_before_highest, b->parity_shards + 1);
+    assert_int_equal((uint16_t)(b->highest_seq - b->next_contiguous_seq),
+                     b->data_shards + b->parity_shards - 1);
     /* Frame 7 was whole but references 6: dropped, as is everything until the IDR. */
     feed(p, a, 8, 11, 0, 12, 0, &now, &seen);
     assert_int_equal(seen.dropped, 5);
