@@ -10,6 +10,10 @@
 
 /* Frames in progress at once (a power of two: slots are frame_index % WINDOW). */
 #define WINDOW 16
+/* First-datagram times of recent frames, to measure how late reordered datagrams come. */
+#define FIRST_RING 64
+/* The reorder wait adapts up to this (a wait is only ever spent when a frame is incomplete). */
+#define MAX_REORDER_WAIT_US 80000
 #define EVENTS 32
 #define NO_SLOT 0xFFFF
 
@@ -49,6 +53,11 @@ struct SkyAssembler {
     uint8_t *au;               /* access-unit buffer */
     size_t au_cap;
     Frame frames[WINDOW];
+    uint32_t first_index[FIRST_RING];
+    int64_t first_us[FIRST_RING];
+    /* Reordering seen: the latest a datagram came after the next frame's first (decaying). */
+    int64_t late_max_us, late_decay_us;
+    int64_t reorder_wait_us;   /* what the wait is now: cfg's, or more after reordering */
     bool started;
     uint32_t next;             /* next frame to hand out */
     /* Recovery. */
@@ -92,6 +101,7 @@ int sky_assembler_create(SkyAssembler **out, const SkyAssemblerCfg *cfg)
     a->cfg = *cfg;
     if (!a->cfg.reorder_wait_us)
         a->cfg.reorder_wait_us = 4000;
+    a->reorder_wait_us = a->cfg.reorder_wait_us;
     if (!a->cfg.idr_retry_us)
         a->cfg.idr_retry_us = 500000;
     if (!a->cfg.max_shards)
@@ -343,11 +353,35 @@ static Frame *open_frame(SkyAssembler *a, uint32_t index, int64_t now_us)
         f->used = true;
         f->index = index;
         f->first_us = now_us;
+        a->first_index[index % FIRST_RING] = index;
+        a->first_us[index % FIRST_RING] = now_us;
         for (int b = 0; b < SKY_VIDEO_MAX_BLOCKS; b++)
             for (int i = 0; i < SKY_FEC_MAX_SHARDS; i++)
                 f->block[b].slot[i] = NO_SLOT;
     }
     return f;
+}
+
+/* Learns how far the network reorders: a datagram of frame n that comes after frame n + 1's
+ * first one was overtaken by that much. The reorder wait follows the largest such delay seen
+ * lately (with a margin), so jitter that reorders frames does not make them "lost". */
+static void note_lateness(SkyAssembler *a, uint32_t index, int64_t now_us)
+{
+    uint32_t next = index + 1;
+    if (a->first_index[next % FIRST_RING] == next && a->first_us[next % FIRST_RING] &&
+        now_us > a->first_us[next % FIRST_RING]) {
+        int64_t late = now_us - a->first_us[next % FIRST_RING];
+        if (late > a->late_max_us)
+            a->late_max_us = late;
+    }
+    if (now_us - a->late_decay_us >= 1000000) { /* forget a quarter each second */
+        a->late_max_us -= a->late_max_us / 4;
+        a->late_decay_us = now_us;
+    }
+    int64_t wait = a->late_max_us + a->late_max_us / 4 + 1000;
+    a->reorder_wait_us = wait < a->cfg.reorder_wait_us ? a->cfg.reorder_wait_us
+                         : wait > MAX_REORDER_WAIT_US ? MAX_REORDER_WAIT_US
+                                                      : wait;
 }
 
 int sky_assembler_add(SkyAssembler *a, const uint8_t *pkt, size_t len, int64_t now_us)
@@ -358,6 +392,7 @@ int sky_assembler_add(SkyAssembler *a, const uint8_t *pkt, size_t len, int64_t n
         a->stats.malformed++;
         return SKY_ERR(EBADMSG);
     }
+    note_lateness(a, s.frame_index, now_us);
     if (a->started && sky_seq32_before(s.frame_index, a->next)) {
         a->stats.late++;
         return 0;
@@ -555,7 +590,7 @@ bool sky_assembler_poll(SkyAssembler *a, int64_t now_us, SkyAsmEvent *ev)
             continue;
         }
         int64_t since = later_since(a);
-        if (since != INT64_MAX && now_us - since >= a->cfg.reorder_wait_us) {
+        if (since != INT64_MAX && now_us - since >= a->reorder_wait_us) {
             lose_next(a, now_us);
             continue;
         }
@@ -584,7 +619,7 @@ int64_t sky_assembler_deadline(const SkyAssembler *a)
     int64_t d = INT64_MAX;
     int64_t since = later_since(a);
     if (since != INT64_MAX)
-        d = since + a->cfg.reorder_wait_us;
+        d = since + a->reorder_wait_us;
     if ((a->waiting_idr || a->waiting_rfi) && a->requested &&
         a->requested_us + a->cfg.idr_retry_us < d)
         d = a->requested_us + a->cfg.idr_retry_us;

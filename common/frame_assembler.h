@@ -5,9 +5,11 @@
  * frames reference it, so they are dropped until the host sends a frame that does not (an IDR,
  * or with reference frame invalidation a recovery frame), and the host is asked for one.
  *
- * Loss: a frame still incomplete when a later frame has been arriving for `reorder_wait_us` is
+ * Loss: a frame still incomplete when a later frame has been arriving for the reorder wait is
  * lost (datagrams may be reordered by the network, so a later frame's first datagram is not
- * proof yet). A datagram of a frame already handed out or given up is ignored.
+ * proof yet). The wait is `reorder_wait_us`, raised to cover the reordering actually seen
+ * (how long after the next frame's first datagram a frame's datagrams still come; decaying,
+ * at most 80 ms). A datagram of a frame already handed out or given up is ignored.
  *
  * Pure and single-threaded: the receive thread feeds it and polls it with the time. All memory
  * is allocated at creation (a pool of datagram slots and one access-unit buffer). */

@@ -20,7 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import skytest  # noqa: E402
 from skytest import check, fail  # noqa: E402
-from testhost import Client, TestHost, finish  # noqa: E402
+from testhost import Client, TestHost, finish, pattern_frame_number  # noqa: E402
 from test_audio import channels_of, check_tones  # noqa: E402
 
 SMALL = ["--width", "640", "--height", "360", "--fps", "60"]
@@ -47,8 +47,11 @@ class Session:
         return self.client.run(*self.args(*extra, duration=duration), expect_rc=expect_rc,
                                timeout_s=timeout_s)
 
-    def popen(self, *extra, duration=0, env=None):
-        return self.client.popen(*self.args(*extra, duration=duration), env=env)
+    def popen(self, *extra, duration=0, env=None, headless=True, drop=()):
+        args = self.args(*extra, duration=duration)
+        if not headless:
+            args.remove("--headless")
+        return self.client.popen(*args, env=env, drop=drop)
 
     def lines(self):
         with open(self.stats) as f:
@@ -389,6 +392,49 @@ def video_file(ctx):
         s.stop()
 
 
+def window(ctx):
+    """In a real window (Xvfb, 1280x720): with no size given the stream takes the display's, the
+    window shows the host's pictures (the barcode in a screenshot reads a frame number, and a
+    later one a larger number), and Ctrl+C ends it cleanly."""
+    from test_window import XServer, screenshot, WAIT_S  # noqa: E402 (skips without Xvfb)
+    s = Session(ctx)
+    try:
+        with XServer(ctx.tmp) as x:
+            env = {"DISPLAY": x.display}
+            if skytest.sanitizer_of(ctx.skylight):  # as test_window: no llvmpipe under sanitizers
+                env.update({"SDL_RENDER_DRIVER": "software", "SDL_FRAMEBUFFER_ACCELERATION": "0"})
+            p = s.popen("--codec", "h264", env=env, headless=False,
+                        drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+            try:
+                ann = s.host.wait_for("announce ", timeout_s=WAIT_S)
+                check("width=1280 height=720" in ann, "not the display's size: %s" % ann)
+                s.host.wait_for("client video=", timeout_s=WAIT_S)
+                seen = []
+                deadline = time.monotonic() + WAIT_S
+                while len(seen) < 2 and time.monotonic() < deadline:
+                    if p.poll() is not None:
+                        fail("skylight ended early", finish(p))
+                    img = screenshot(ctx, x.display, "shot%d" % len(seen), "Desktop - Skylight")
+                    check((img.width, img.height) == (1280, 720), "window %dx%d"
+                          % (img.width, img.height))
+                    n = pattern_frame_number(lambda xx, yy: sum(img.pixel(xx, yy)) / 3, 1280)
+                    if n and (not seen or n > seen[-1]):
+                        seen.append(n)
+                    time.sleep(0.3)
+                check(len(seen) == 2, "the window did not show advancing frames (%s)" % seen)
+                p.send_signal(signal.SIGINT)
+                r = finish(p, WAIT_S)
+            finally:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+            check(r.rc == 0 and "stream ended by the user" in r.err, "Ctrl+C in a window", r)
+            sent = sent_frames(s.host.wait_for("stream-end "))
+            check(0 < seen[0] < seen[1] <= sent, "frame numbers %s of %d sent" % (seen, sent))
+    finally:
+        s.stop()
+
+
 def bad_hosts(ctx):
     """Failures are one clear line and exit status 1: an unpaired host, a host that is gone,
     an RTSP refusal."""
@@ -406,4 +452,4 @@ def bad_hosts(ctx):
 
 if __name__ == "__main__":
     skytest.main([lossless, fec_loss, burst_loss, jitter_modes, host_ends, user_ends, audio,
-                  encrypted, codecs, video_file, bad_hosts])
+                  encrypted, codecs, video_file, window, bad_hosts])

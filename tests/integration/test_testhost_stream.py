@@ -28,7 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import skytest  # noqa: E402
 from skytest import check  # noqa: E402
-from testhost import TestHost  # noqa: E402
+from testhost import TestHost, pattern_frame_number  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "captures")
 APP_ID = 881448767  # "Desktop" of the recorded host
@@ -238,22 +238,10 @@ def reassemble(datagrams, packet_size, min_parity=2):
 
 
 def barcode_numbers(gray, width, height):
-    """Frame numbers read from decoded gray frames (tests/host/pattern.h's layout)."""
-    b = max(16, min(64, (width // 32) & ~1))
-    cols = min(32, width // b)
-    nums = []
-    for off in range(0, len(gray) - width * height + 1, width * height):
-        word = 0
-        for i in range(32):
-            x0 = (i % cols) * b + b // 4
-            y0 = (i // cols) * b + b // 4
-            total = 0
-            for y in range(y0, y0 + b // 2):
-                row = off + y * width
-                total += sum(gray[row + x0:row + x0 + b // 2])
-            word = word << 1 | (1 if total / (b // 2) ** 2 > 125 else 0)
-        nums.append(word >> 8)
-    return nums
+    """Frame numbers read from decoded gray frames."""
+    size = width * height
+    return [pattern_frame_number(lambda x, y: gray[off + y * width + x], width)
+            for off in range(0, len(gray) - size + 1, size)]
 
 
 # ---------------------------------------------------------------------------------------------

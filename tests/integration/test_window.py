@@ -172,11 +172,11 @@ class Player:
         self.err.close()
 
 
-def screenshot(ctx, display, name):
-    """The Skylight window's contents, as an Image (xwd of the window named Skylight)."""
+def screenshot(ctx, display, name, window="Skylight"):
+    """A window's contents, as an Image (xwd of the window with that title)."""
     path = ctx.path(name + ".xwd")
     env = dict(os.environ, DISPLAY=display)
-    r = skytest.run(["xwd", "-silent", "-name", "Skylight", "-out", path], timeout_s=WAIT_S,
+    r = skytest.run(["xwd", "-silent", "-name", window, "-out", path], timeout_s=WAIT_S,
                     env=env)
     check(r.rc == 0 and not r.timed_out and os.path.exists(path), "xwd failed", r)
     with open(path, "rb") as f:

@@ -17,6 +17,31 @@ from skytest import check, fail
 TESTHOST = os.environ.get("SKY_TESTHOST", "")
 
 
+def _crc8(data):
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc << 1 ^ 0x07 if crc & 0x80 else crc << 1) & 0xFF
+    return crc
+
+
+def pattern_frame_number(luma, width):
+    """The frame number a test-pattern picture shows (tests/host/pattern.h's barcode), or None
+    when its CRC does not check. luma(x, y) gives a pixel's brightness, 0..255."""
+    b = max(16, min(64, (width // 32) & ~1))
+    cols = max(1, min(32, width // b))
+    half = b // 2
+    word = 0
+    for i in range(32):
+        x0 = (i % cols) * b + b // 4
+        y0 = (i // cols) * b + b // 4
+        total = sum(luma(x, y) for y in range(y0, y0 + half) for x in range(x0, x0 + half))
+        word = word << 1 | (1 if total / half ** 2 > 125 else 0)
+    n = word >> 8
+    return n if _crc8(n.to_bytes(3, "big")) == word & 0xFF else None
+
+
 class TestHost:
     """A skylight-testhost process on free ports (HTTP, HTTPS and every streaming port); its
     stdout event lines are collected as they come. `args` are extra options; the state lives in
@@ -109,17 +134,17 @@ class Client:
         os.makedirs(self.xdg, exist_ok=True)
         self.dir = os.path.join(self.xdg, "skylight")
 
-    def env(self, extra=None):
+    def env(self, extra=None, drop=()):
         e = {"XDG_CONFIG_HOME": self.xdg}
         e.update(extra or {})
-        return self.ctx.env(e)
+        return self.ctx.env(e, drop)
 
     def run(self, *args, expect_rc=None, timeout_s=60):
         return self.ctx.skylight_run(list(args), env=self.env(), expect_rc=expect_rc,
                                      timeout_s=timeout_s)
 
-    def popen(self, *args, env=None):
-        return subprocess.Popen([self.ctx.skylight] + list(args), env=self.env(env),
+    def popen(self, *args, env=None, drop=()):
+        return subprocess.Popen([self.ctx.skylight] + list(args), env=self.env(env, drop),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
 
