@@ -23,7 +23,7 @@ typedef struct Replay {
     uint8_t *es;      /* the access units, back to back */
     size_t es_len, es_cap;
     size_t *au_len;   /* each frame's size */
-    int frames, lost, dropped, requests;
+    int frames, lost, dropped, requests, fec_reports;
     uint16_t recovered;
 } Replay;
 
@@ -85,6 +85,9 @@ static void replay(const char *capture, int drop_every, Replay *out, TDgramKeys 
             case SKY_ASM_DROPPED:
                 out->dropped++;
                 break;
+            case SKY_ASM_FEC_STATUS:
+                out->fec_reports++;
+                break;
             default:
                 out->requests++;
                 break;
@@ -114,10 +117,13 @@ static void check_capture(const char *capture)
         uint8_t hash[32];
         sky_sha256(r.es, r.es_len, hash);
         assert_memory_equal(hash, keys.video_es_sha256, 32);
-        if (drop)
+        if (drop) {
             assert_true(r.recovered > 0);
-        else
+            assert_true(r.fec_reports > 0); /* repaired blocks are reported to the host */
+        } else {
             assert_int_equal(r.recovered, 0);
+            assert_int_equal(r.fec_reports, 0);
+        }
         free_replay(&r);
     }
 }
