@@ -4,7 +4,6 @@
 #include "client/audio_stream.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/media_socket.h"
 #include "common/audio_rtp.h"
 #include "common/crypto.h"
 #include "common/error.h"
@@ -26,15 +26,13 @@
 struct SkyAudioStream {
     SkyAudioStreamCfg cfg;
     uint8_t key[16];
-    char ping_payload[17];
-    int fd;
+    SkyMediaSocket sock;
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
 
     /* Receive thread only. */
     SkyAudioQueue *queue;
-    uint32_t ping_count;
     int64_t next_ping_us;
     bool have_transit;
     double transit_us, jitter_us;   /* RFC 3550 interarrival jitter */
@@ -46,22 +44,10 @@ struct SkyAudioStream {
 
 static void send_ping(SkyAudioStream *as, int64_t now)
 {
-    uint8_t ping[20];
-    size_t len = 4;
-    if (as->ping_payload[0]) {
-        uint32_t n = ++as->ping_count;
-        memcpy(ping, as->ping_payload, 16);
-        ping[16] = (uint8_t)(n >> 24);
-        ping[17] = (uint8_t)(n >> 16);
-        ping[18] = (uint8_t)(n >> 8);
-        ping[19] = (uint8_t)n;
-        len = 20;
-    } else {
-        memcpy(ping, "PING", 4);
-    }
-    if (send(as->fd, ping, len, MSG_NOSIGNAL) < 0)
+    int ret = sky_media_socket_ping(&as->sock);
+    if (ret < 0)
         sky_log_limited(&as->limit, now, SKY_LOG_WARN, TAG, "audio ping failed: %s",
-                        strerror(errno));
+                        sky_strerror(ret));
     as->next_ping_us = now + PING_INTERVAL_US;
 }
 
@@ -116,11 +102,11 @@ static void *receive_thread(void *arg)
             timeout = 0;
         if (timeout > 100)
             timeout = 100;
-        struct pollfd p = {as->fd, POLLIN, 0};
+        struct pollfd p = {as->sock.fd, POLLIN, 0};
         poll(&p, 1, timeout);
         now = sky_time_us();
         for (int i = 0; i < 64 && (p.revents & POLLIN); i++) {
-            ssize_t n = recv(as->fd, buf, sizeof(buf), MSG_DONTWAIT);
+            ssize_t n = recv(as->sock.fd, buf, sizeof(buf), MSG_DONTWAIT);
             if (n <= 0)
                 break;
             atomic_fetch_add(&as->bytes, (uint64_t)n);
@@ -133,27 +119,6 @@ static void *receive_thread(void *arg)
     return NULL;
 }
 
-static int open_socket(SkyAudioStream *as, char *err, size_t errlen)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
-                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    char port[8];
-    snprintf(port, sizeof(port), "%u", (unsigned)as->cfg.port);
-    if (getaddrinfo(as->cfg.host, port, &hints, &res) != 0 || !res) {
-        snprintf(err, errlen, "'%s' is not a numeric address", as->cfg.host);
-        return SKY_ERR(EINVAL);
-    }
-    as->fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int ret = as->fd < 0 ? SKY_ERR(errno) : 0;
-    if (ret == 0 && connect(as->fd, res->ai_addr, res->ai_addrlen) < 0)
-        ret = SKY_ERR(errno);
-    freeaddrinfo(res);
-    if (ret < 0)
-        snprintf(err, errlen, "cannot open the audio socket: %s", sky_strerror(ret));
-    return ret;
-}
-
 int sky_audio_stream_start(SkyAudioStream **out, const SkyAudioStreamCfg *cfg, char *err,
                            size_t errlen)
 {
@@ -162,20 +127,19 @@ int sky_audio_stream_start(SkyAudioStream **out, const SkyAudioStreamCfg *cfg, c
     if (!as)
         return SKY_ERR(ENOMEM);
     as->cfg = *cfg;
-    as->fd = -1;
+    as->sock.fd = -1;
     as->limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
     if (cfg->key) {
         memcpy(as->key, cfg->key, 16);
         as->cfg.key = as->key;
     }
-    if (cfg->ping_payload)
-        snprintf(as->ping_payload, sizeof(as->ping_payload), "%s", cfg->ping_payload);
     SkyAudioQueueCfg qc = {as->cfg.key, cfg->key_id, cfg->packet_duration_ms, 0};
     int ret = sky_audio_queue_create(&as->queue, &qc);
     if (ret < 0)
         snprintf(err, errlen, "cannot set up the audio receiver: %s", sky_strerror(ret));
     if (ret == 0)
-        ret = open_socket(as, err, errlen);
+        ret = sky_media_socket_open(&as->sock, cfg->host, cfg->port, cfg->ping_payload, 0,
+                                    "audio", err, errlen);
     if (ret == 0) {
         send_ping(as, sky_time_us());
         if (pthread_create(&as->thread, NULL, receive_thread, as) != 0) {
@@ -201,8 +165,7 @@ void sky_audio_stream_stop(SkyAudioStream **pas)
     atomic_store(&as->stop, true);
     if (as->thread_started)
         pthread_join(as->thread, NULL);
-    if (as->fd >= 0)
-        close(as->fd);
+    sky_media_socket_close(&as->sock);
     sky_audio_queue_destroy(&as->queue);
     sky_wipe(as->key, sizeof(as->key));
     free(as);

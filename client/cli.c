@@ -1,5 +1,6 @@
 #include "client/cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,4 +203,13 @@ void sky_cli_print_groups(FILE *out, const SkyOptGroup *groups, size_t ngroups)
         fprintf(out, "\n%s:\n", groups[g].title);
         sky_opts_print_help(out, groups[g].table);
     }
+}
+
+void sky_cli_on_quit_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = handler;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }

@@ -30,4 +30,7 @@ int sky_cli_parse(int argc, char **argv, const SkyOptGroup *groups, size_t ngrou
                   const char **pos, size_t max_pos, size_t *npos, bool *help);
 void sky_cli_print_groups(FILE *out, const SkyOptGroup *groups, size_t ngroups);
 
+/* Routes SIGINT and SIGTERM (Ctrl+C, a polite kill) to handler, which may only set flags. */
+void sky_cli_on_quit_signals(void (*handler)(int));
+
 #endif

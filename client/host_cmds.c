@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -611,11 +610,7 @@ int sky_host_cmd_main(int argc, char **argv)
                         "client identity\n");
         goto done;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    sky_cli_on_quit_signals(on_signal);
     if (sky_http_global_init() < 0)
         goto done;
     int ret = c->cmd->contacts_host ? open_host(c) : 0;

@@ -249,11 +249,7 @@ int sky_play_main(int argc, char **argv)
     p.path = pos[0];
 
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    sky_cli_on_quit_signals(on_signal);
 
     int status = setup(&p);
     if (status >= 0) {

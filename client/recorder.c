@@ -150,6 +150,28 @@ static int set_extradata(SkyRecorder *r, const uint8_t *au, size_t len)
     return ret < 0 ? ret : 0;
 }
 
+/* Writes one packet (lock held); a failure is logged and ends the recording. */
+static int write_packet(SkyRecorder *r, AVStream *st, const uint8_t *data, size_t len,
+                        int64_t pts, bool keyframe)
+{
+    AVPacket *pkt = av_packet_alloc();
+    int ret = pkt ? av_new_packet(pkt, (int)len) : AVERROR(ENOMEM);
+    if (ret >= 0) {
+        memcpy(pkt->data, data, len);
+        pkt->stream_index = st->index;
+        pkt->pts = pkt->dts = pts;
+        if (keyframe)
+            pkt->flags |= AV_PKT_FLAG_KEY;
+        ret = av_interleaved_write_frame(r->fmt, pkt);
+    }
+    av_packet_free(&pkt);
+    if (ret < 0) {
+        SKY_LOGE(TAG, "writing %s failed: %s", r->path, av_err2str(ret));
+        r->error = ret;
+    }
+    return ret;
+}
+
 int sky_recorder_video(SkyRecorder *r, const uint8_t *au, size_t len, bool keyframe,
                        uint32_t ts90k)
 {
@@ -173,23 +195,11 @@ int sky_recorder_video(SkyRecorder *r, const uint8_t *au, size_t len, bool keyfr
         r->video_ext += d > 0 ? d : 1; /* keep timestamps increasing whatever the host sent */
         r->last_ts90k = ts90k;
     }
-    AVPacket *pkt = av_packet_alloc();
-    ret = pkt ? av_new_packet(pkt, (int)len) : AVERROR(ENOMEM);
-    if (ret >= 0) {
-        memcpy(pkt->data, au, len);
-        pkt->stream_index = r->video->index;
-        pkt->pts = pkt->dts = av_rescale_q(r->video_ext, (AVRational){1, 90000},
-                                           r->video->time_base);
-        if (keyframe)
-            pkt->flags |= AV_PKT_FLAG_KEY;
-        ret = av_interleaved_write_frame(r->fmt, pkt);
+    ret = write_packet(r, r->video, au, len,
+                       av_rescale_q(r->video_ext, (AVRational){1, 90000}, r->video->time_base),
+                       keyframe);
+    if (ret >= 0)
         r->frames++;
-    }
-    av_packet_free(&pkt);
-    if (ret < 0) {
-        SKY_LOGE(TAG, "writing %s failed: %s", r->path, av_err2str(ret));
-        r->error = ret;
-    }
 done:
     pthread_mutex_unlock(&r->lock);
     return ret < 0 ? ret : 0;
@@ -207,20 +217,10 @@ int sky_recorder_audio(SkyRecorder *r, const uint8_t *opus, size_t len, uint32_t
         r->audio_started = true;
         r->audio_first_ms = ts_ms;
     }
-    AVPacket *pkt = av_packet_alloc();
-    ret = pkt ? av_new_packet(pkt, (int)len) : AVERROR(ENOMEM);
-    if (ret >= 0) {
-        memcpy(pkt->data, opus, len);
-        pkt->stream_index = r->audio->index;
-        pkt->pts = pkt->dts = (int64_t)(uint32_t)(ts_ms - r->audio_first_ms) * 48;
-        ret = av_interleaved_write_frame(r->fmt, pkt);
+    ret = write_packet(r, r->audio, opus, len,
+                       (int64_t)(uint32_t)(ts_ms - r->audio_first_ms) * 48, false);
+    if (ret >= 0)
         r->audio_packets++;
-    }
-    av_packet_free(&pkt);
-    if (ret < 0) {
-        SKY_LOGE(TAG, "writing %s failed: %s", r->path, av_err2str(ret));
-        r->error = ret;
-    }
 done:
     pthread_mutex_unlock(&r->lock);
     return ret < 0 ? ret : 0;

@@ -728,11 +728,7 @@ int sky_stream_main(int argc, char **argv)
     s->host_arg = pos[0];
     s->app_arg = npos > 1 ? pos[1] : NULL;
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    sky_cli_on_quit_signals(on_signal);
     if (sky_http_global_init() < 0)
         goto done;
     fill_mode(s);

@@ -5,7 +5,6 @@
 #include "client/video_stream.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/media_socket.h"
 #include "common/crypto.h"
 #include "common/error.h"
 #include "common/frame_assembler.h"
@@ -36,8 +36,7 @@
 struct SkyVideoStream {
     SkyVideoStreamCfg cfg;
     uint8_t key[16];
-    char ping_payload[17];
-    int fd;
+    SkyMediaSocket sock;
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
@@ -49,7 +48,6 @@ struct SkyVideoStream {
     size_t wire_len;            /* datagram size on the wire */
     uint8_t (*bufs)[SKY_VIDEO_MAX_PACKET_SIZE + 64];
     uint8_t plain[SKY_VIDEO_MAX_PACKET_SIZE + 64];
-    uint32_t ping_count;
     int64_t next_ping_us;
     int64_t next_cpu_us;
     int64_t start_us, first_datagram_us, last_frame_us;
@@ -77,53 +75,12 @@ struct SkyVideoStream {
     _Atomic int fail_why;
 };
 
-static int open_socket(SkyVideoStream *vs, char *err, size_t errlen)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
-                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    char port[8];
-    snprintf(port, sizeof(port), "%u", (unsigned)vs->cfg.port);
-    if (getaddrinfo(vs->cfg.host, port, &hints, &res) != 0 || !res) {
-        snprintf(err, errlen, "'%s' is not a numeric address", vs->cfg.host);
-        return SKY_ERR(EINVAL);
-    }
-    vs->fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int ret = vs->fd < 0 ? SKY_ERR(errno) : 0;
-    if (ret == 0) {
-        /* A big receive buffer: a whole IDR can arrive in one burst. */
-        int size = SOCKET_BUFFER;
-        if (setsockopt(vs->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-            setsockopt(vs->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-        /* Connected: only the host's video port can reach us, and pings go there. */
-        if (connect(vs->fd, res->ai_addr, res->ai_addrlen) < 0)
-            ret = SKY_ERR(errno);
-    }
-    freeaddrinfo(res);
-    if (ret < 0)
-        snprintf(err, errlen, "cannot open the video socket: %s", sky_strerror(ret));
-    return ret;
-}
-
 static void send_ping(SkyVideoStream *vs, int64_t now)
 {
-    uint8_t ping[20];
-    size_t len;
-    if (vs->ping_payload[0]) {
-        uint32_t n = ++vs->ping_count;
-        memcpy(ping, vs->ping_payload, 16);
-        ping[16] = (uint8_t)(n >> 24);
-        ping[17] = (uint8_t)(n >> 16);
-        ping[18] = (uint8_t)(n >> 8);
-        ping[19] = (uint8_t)n;
-        len = 20;
-    } else {
-        memcpy(ping, "PING", 4);
-        len = 4;
-    }
-    if (send(vs->fd, ping, len, MSG_NOSIGNAL) < 0)
+    int ret = sky_media_socket_ping(&vs->sock);
+    if (ret < 0)
         sky_log_limited(&vs->limit, now, SKY_LOG_WARN, TAG, "video ping failed: %s",
-                        strerror(errno));
+                        sky_strerror(ret));
     vs->next_ping_us = now + PING_INTERVAL_US;
 }
 
@@ -316,7 +273,7 @@ static void receive_batch(SkyVideoStream *vs, int64_t now)
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
     for (;;) {
-        int n = recvmmsg(vs->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+        int n = recvmmsg(vs->sock.fd, msgs, BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             return;
         for (int i = 0; i < n; i++) {
@@ -371,7 +328,7 @@ static void *receive_thread(void *arg)
             timeout = 0;
         if (timeout > 100)
             timeout = 100; /* to notice stop and the decoder's keyframe needs */
-        struct pollfd p = {vs->fd, POLLIN, 0};
+        struct pollfd p = {vs->sock.fd, POLLIN, 0};
         poll(&p, 1, timeout);
         now = sky_time_us();
         if (p.revents & POLLIN)
@@ -403,10 +360,8 @@ int sky_video_stream_start(SkyVideoStream **out, const SkyVideoStreamCfg *cfg, c
     if (!vs)
         return SKY_ERR(ENOMEM);
     vs->cfg = *cfg;
-    vs->fd = -1;
+    vs->sock.fd = -1;
     vs->limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
-    if (cfg->ping_payload)
-        snprintf(vs->ping_payload, sizeof(vs->ping_payload), "%s", cfg->ping_payload);
     if (cfg->key) {
         memcpy(vs->key, cfg->key, 16);
         vs->cfg.key = vs->key;
@@ -425,7 +380,9 @@ int sky_video_stream_start(SkyVideoStream **out, const SkyVideoStreamCfg *cfg, c
     if (ret < 0)
         snprintf(err, errlen, "cannot set up the video receiver: %s", sky_strerror(ret));
     if (ret == 0)
-        ret = open_socket(vs, err, errlen);
+        /* A big receive buffer: a whole IDR can arrive in one burst. */
+        ret = sky_media_socket_open(&vs->sock, cfg->host, cfg->port, cfg->ping_payload,
+                                    SOCKET_BUFFER, "video", err, errlen);
     if (ret == 0) {
         send_ping(vs, sky_time_us());
         if (pthread_create(&vs->thread, NULL, receive_thread, vs) != 0) {
@@ -451,9 +408,7 @@ void sky_video_stream_stop(SkyVideoStream *vs)
     if (vs->thread_started)
         pthread_join(vs->thread, NULL);
     vs->thread_started = false;
-    if (vs->fd >= 0)
-        close(vs->fd);
-    vs->fd = -1;
+    sky_media_socket_close(&vs->sock);
 }
 
 void sky_video_stream_destroy(SkyVideoStream **pvs)

@@ -1,9 +1,14 @@
 #include "tests/host/host.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -202,4 +207,54 @@ void sky_th_host_stop(SkyThHost *h)
     h->stopping = true;
     pthread_cond_broadcast(&h->cond);
     pthread_mutex_unlock(&h->lock);
+}
+
+int sky_th_bind(const char *addr, int port, int type, int backlog, int *fd_out,
+                uint16_t *port_out)
+{
+    char portstr[16];
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = type,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int gai = getaddrinfo(addr, portstr, &hints, &res);
+    if (gai != 0 || !res) {
+        SKY_LOGE(TAG, "--bind: '%s' is not a numeric address (%s)", addr, gai_strerror(gai));
+        if (res)
+            freeaddrinfo(res);
+        return SKY_ERR(EINVAL);
+    }
+    int ret = 0, one = 1;
+    int fd = socket(res->ai_family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0 ||
+        (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+        bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
+        (type == SOCK_STREAM && listen(fd, backlog) < 0)) {
+        ret = SKY_ERR(errno);
+        if (ret != SKY_ERR(EADDRINUSE))
+            SKY_LOGE(TAG, "cannot bind %s port %d (%s): %s", addr, port,
+                     type == SOCK_STREAM ? "tcp" : "udp", sky_strerror(ret));
+        goto cleanup;
+    }
+    if (type == SOCK_DGRAM) {
+        /* Room for a burst of large frames (best effort; the kernel may cap it). */
+        int bytes = 4 << 20;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+        ret = SKY_ERR(errno);
+        goto cleanup;
+    }
+    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    *fd_out = fd;
+    fd = -1;
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
+    return ret;
 }

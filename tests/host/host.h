@@ -126,6 +126,12 @@ const SkyThApp *sky_th_app_find(const SkyThHost *h, uint32_t id);
  * Thread-safe; lines from different threads never interleave. */
 void sky_th_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Opens a socket of `type` (SOCK_STREAM: listening, with `backlog`; SOCK_DGRAM: with a 4 MiB
+ * send buffer) bound to the numeric address addr and port (0: a free one, reported in
+ * *port_out). Errors are logged, except EADDRINUSE (the caller knows what to say). */
+int sky_th_bind(const char *addr, int port, int type, int backlog, int *fd_out,
+                uint16_t *port_out);
+
 /* Copies s into out (cap bytes, truncating) with control characters, non-ASCII and (unless
  * keep_spaces) spaces replaced by '?', so a peer's text fits in one log or event field. */
 void sky_th_sanitize(const char *s, char *out, size_t cap, bool keep_spaces);

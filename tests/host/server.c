@@ -168,44 +168,9 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap, 
 
 static int listen_on(const char *bind_addr, int port, int *fd_out, uint16_t *port_out)
 {
-    char portstr[16];
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    int gai = getaddrinfo(bind_addr, portstr, &hints, &res);
-    if (gai != 0 || !res) {
-        SKY_LOGE(TAG, "--bind: '%s' is not a numeric address (%s)", bind_addr,
-                 gai_strerror(gai));
-        if (res)
-            freeaddrinfo(res);
-        return SKY_ERR(EINVAL);
-    }
-    int ret = 0, one = 1;
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0) {
-        ret = SKY_ERR(errno);
-        SKY_LOGE(TAG, "cannot listen on %s port %d: %s", bind_addr, port, sky_strerror(ret));
-        goto cleanup;
-    }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    char text[64];
-    bool v6;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-        ret = SKY_ERR(errno);
-        goto cleanup;
-    }
-    addr_text(&ss, text, sizeof(text), &v6, port_out);
-    *fd_out = fd;
-    fd = -1;
-cleanup:
-    if (fd >= 0)
-        close(fd);
-    freeaddrinfo(res);
+    int ret = sky_th_bind(bind_addr, port, SOCK_STREAM, 64, fd_out, port_out);
+    if (ret == SKY_ERR(EADDRINUSE))
+        SKY_LOGE(TAG, "cannot listen on %s port %d: address in use", bind_addr, port);
     return ret;
 }
 

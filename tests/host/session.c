@@ -55,7 +55,6 @@ struct SkyThStream {
 
 /* ---- Sockets ---- */
 
-static int bind_one(const char *addr, int port, int type, int *fd_out, uint16_t *port_out);
 
 /* Binds addr:port; when the port is one of the defaults (not given on the command line) and
  * busy (another test host, a real Sunshine), takes a free port instead: clients learn the real
@@ -63,9 +62,9 @@ static int bind_one(const char *addr, int port, int type, int *fd_out, uint16_t 
 static int bind_socket(const SkyThCfg *cfg, int port, int type, const char *what, int *fd_out,
                        uint16_t *port_out)
 {
-    int ret = bind_one(cfg->bind, port, type, fd_out, port_out);
+    int ret = sky_th_bind(cfg->bind, port, type, 16, fd_out, port_out);
     if (ret == SKY_ERR(EADDRINUSE) && port != 0 && !cfg->stream_ports_given) {
-        ret = bind_one(cfg->bind, 0, type, fd_out, port_out);
+        ret = sky_th_bind(cfg->bind, 0, type, 16, fd_out, port_out);
         if (ret == 0)
             SKY_LOGW(TAG, "%s port %d is in use: using %u", what, port, *port_out);
     }
@@ -74,55 +73,6 @@ static int bind_socket(const SkyThCfg *cfg, int port, int type, const char *what
     return ret;
 }
 
-static int bind_one(const char *addr, int port, int type, int *fd_out, uint16_t *port_out)
-{
-    char portstr[16];
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = type;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    int gai = getaddrinfo(addr, portstr, &hints, &res);
-    if (gai != 0 || !res) {
-        SKY_LOGE(TAG, "--bind: '%s' is not a numeric address (%s)", addr, gai_strerror(gai));
-        if (res)
-            freeaddrinfo(res);
-        return SKY_ERR(EINVAL);
-    }
-    int ret = 0, one = 1;
-    int fd = socket(res->ai_family, type | SOCK_CLOEXEC, 0);
-    if (fd < 0 || (type == SOCK_STREAM &&
-                   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
-        bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
-        (type == SOCK_STREAM && listen(fd, 16) < 0)) {
-        ret = SKY_ERR(errno);
-        if (ret != SKY_ERR(EADDRINUSE))
-            SKY_LOGE(TAG, "cannot bind %s port %d (%s): %s", addr, port,
-                     type == SOCK_STREAM ? "tcp" : "udp", sky_strerror(ret));
-        goto cleanup;
-    }
-    if (type == SOCK_DGRAM) {
-        /* Room for a burst of large frames (best effort; the kernel may cap it). */
-        int bytes = 4 << 20;
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
-    }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-        ret = SKY_ERR(errno);
-        goto cleanup;
-    }
-    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                               : ((struct sockaddr_in *)&ss)->sin_port);
-    *fd_out = fd;
-    fd = -1;
-cleanup:
-    if (fd >= 0)
-        close(fd);
-    freeaddrinfo(res);
-    return ret;
-}
 
 /* Debian's ENet speaks IPv4 only: an IPv6 --bind puts the control port on 127.0.0.1 (for ::1)
  * or on every IPv4 address. */

@@ -1,0 +1,29 @@
+/* The UDP socket of a media stream (video or audio): connected to the host's port, so only
+ * that port reaches it, and pinged so the host knows where to send. A ping is Sunshine's
+ * X-SS-Ping-Payload (16 characters from the RTSP SETUP reply) followed by a BE32 counter from
+ * 1, or the legacy 4 bytes "PING" when the host gave no payload.
+ *
+ * Owned by one thread at a time (the stream's receive thread once it runs). */
+#ifndef SKY_CLIENT_MEDIA_SOCKET_H
+#define SKY_CLIENT_MEDIA_SOCKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct SkyMediaSocket {
+    int fd;                 /* non-blocking; -1 when closed */
+    char payload[17];       /* "" for the legacy ping */
+    uint32_t count;         /* pings sent */
+} SkyMediaSocket;
+
+/* Opens the socket to host (a numeric address) and port, with a receive buffer of at least
+ * rcvbuf bytes when rcvbuf > 0 (beyond rmem_max where the process may). `what` names the
+ * stream in the error message. Returns 0 or a negative errno; *m is usable (fd -1) either way. */
+int sky_media_socket_open(SkyMediaSocket *m, const char *host, uint16_t port,
+                          const char *ping_payload, int rcvbuf, const char *what, char *err,
+                          size_t errlen);
+/* Sends the next ping. Returns 0 or a negative errno. */
+int sky_media_socket_ping(SkyMediaSocket *m);
+void sky_media_socket_close(SkyMediaSocket *m);
+
+#endif
