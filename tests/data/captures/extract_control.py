@@ -18,6 +18,8 @@ ENet channel it travelled on.
 import struct
 import sys
 
+from pcap_ip import ipv4_packets
+
 CONTROL_PORT = 47999
 
 # ENet 1.3 command sizes, header included, without the data that follows some of them.
@@ -41,29 +43,11 @@ ENET_DATALEN_AT = {6: 4, 7: 6, 8: 6, 9: 6, 12: 6}
 
 def udp_datagrams(path):
     """Yields (src_port, dst_port, payload) for every IPv4/UDP packet of the capture."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack_from("<I", data, 0)
-    if magic != 0xA1B2C3D4:
-        raise SystemExit("%s: not a little-endian microsecond pcap" % path)
-    linktype, = struct.unpack_from("<I", data, 20)
-    if linktype != 1:
-        raise SystemExit("%s: link type %d, expected Ethernet" % (path, linktype))
-    pos = 24
-    while pos + 16 <= len(data):
-        _, _, incl, _ = struct.unpack_from("<IIII", data, pos)
-        frame = data[pos + 16:pos + 16 + incl]
-        pos += 16 + incl
-        if len(frame) < 14 + 20 or struct.unpack_from(">H", frame, 12)[0] != 0x0800:
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        total, = struct.unpack_from(">H", ip, 2)
-        if ip[9] != 17 or len(ip) < ihl + 8:
+    for proto, ihl, ip in ipv4_packets(path):
+        if proto != 17 or len(ip) < ihl + 8:
             continue
         sport, dport, ulen = struct.unpack_from(">HHH", ip, ihl)
-        end = min(ihl + ulen, total, len(ip))
-        yield sport, dport, ip[ihl + 8:end]
+        yield sport, dport, ip[ihl + 8:ihl + ulen]
 
 
 def enet_payloads(dgram):

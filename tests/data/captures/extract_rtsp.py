@@ -17,35 +17,19 @@ import os
 import struct
 import sys
 
+from pcap_ip import ipv4_packets
+
 RTSP_PORT = 48010
 
 
 def tcp_segments(path):
     """Yields (src_port, dst_port, tcp_seq, payload) for every IPv4/TCP packet with data."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack_from("<I", data, 0)
-    if magic != 0xA1B2C3D4:
-        raise SystemExit("%s: not a little-endian microsecond pcap" % path)
-    linktype, = struct.unpack_from("<I", data, 20)
-    if linktype != 1:
-        raise SystemExit("%s: link type %d, expected Ethernet" % (path, linktype))
-    pos = 24
-    while pos + 16 <= len(data):
-        _, _, incl, _ = struct.unpack_from("<IIII", data, pos)
-        frame = data[pos + 16:pos + 16 + incl]
-        pos += 16 + incl
-        if len(frame) < 14 + 20 or struct.unpack_from(">H", frame, 12)[0] != 0x0800:
+    for proto, ihl, ip in ipv4_packets(path):
+        if proto != 6 or len(ip) < ihl + 20:
             continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        total, = struct.unpack_from(">H", ip, 2)
-        if ip[9] != 6 or len(ip) < ihl + 20:
-            continue
-        tcp = ip[ihl:total]
+        tcp = ip[ihl:]
         sport, dport, seq = struct.unpack_from(">HHI", tcp, 0)
-        off = (tcp[12] >> 4) * 4
-        payload = tcp[off:]
+        payload = tcp[(tcp[12] >> 4) * 4:]
         if payload:
             yield sport, dport, seq, payload
 
