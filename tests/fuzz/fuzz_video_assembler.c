@@ -2,7 +2,9 @@
  * reassembly with FEC over arbitrary datagrams, times and orders. The input is a sequence of
  * records: u8 length/8, u8 time step (ms), then that many bytes, laid over a valid datagram
  * template so most inputs reach deep into the assembler. Invariants: access units never exceed
- * what the datagrams could carry, frames come out in order, and nothing crashes or hangs. */
+ * what the datagrams could carry; frames handed out, dropped and lost account for consecutive
+ * frame indexes (each exactly once, in order, across wraparound and far jumps); nothing crashes
+ * or hangs. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -25,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     SKY_ASSERT(sky_assembler_create(&g_asm, &cfg) == 0);
     uint8_t pkt[DLEN];
     int64_t now = 0;
-    uint32_t last_out = 0;
-    bool any_out = false;
+    uint32_t expect = 0; /* the next frame index to be accounted for */
+    bool any = false;
     size_t pos = 0;
     while (pos + 2 <= size) {
         size_t n = (size_t)data[pos] * 8 % (DLEN + 1);
@@ -47,14 +49,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (ev.type == SKY_ASM_FRAME || ev.type == SKY_ASM_DROPPED) {
                 SKY_ASSERT(ev.frame.len <= (size_t)SKY_VIDEO_MAX_BLOCKS * SKY_FEC_MAX_SHARDS *
                                                (PACKET_SIZE - 16));
-                if (any_out)
-                    SKY_ASSERT((int32_t)(ev.frame.frame_index - last_out) > 0);
-                last_out = ev.frame.frame_index;
-                any_out = true;
+                SKY_ASSERT(!any || ev.frame.frame_index == expect);
+                expect = ev.frame.frame_index + 1;
+                any = true;
                 (void)sky_assembler_frame_data(g_asm);
             }
-            if (ev.type == SKY_ASM_LOST)
+            if (ev.type == SKY_ASM_LOST) {
                 SKY_ASSERT((int32_t)(ev.last - ev.first) >= 0);
+                SKY_ASSERT(!any || ev.first == expect);
+                expect = ev.last + 1;
+                any = true;
+            }
         }
     }
     (void)sky_assembler_deadline(g_asm);
