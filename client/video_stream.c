@@ -243,6 +243,11 @@ static void handle_events(SkyVideoStream *vs, int64_t now)
             if (vs->cfg.control)
                 send_fec_status(vs, &ev.block);
             break;
+        case SKY_ASM_RESTART:
+            sky_log_limited(&vs->limit, now, SKY_LOG_WARN, TAG,
+                            "the host's frame numbers jumped to %u: starting over at its next "
+                            "keyframe", ev.first);
+            break;
         }
     }
 }

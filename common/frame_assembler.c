@@ -9,9 +9,14 @@
 #include "common/video_packet.h"
 
 /* Frames in progress at once (a power of two: slots are frame_index % WINDOW). */
-#define WINDOW 16
+/* Frames being assembled at once: at 240 fps, more than the longest reorder wait. */
+#define WINDOW 64
 /* First-datagram times of recent frames, to measure how late reordered datagrams come. */
-#define FIRST_RING 64
+#define FIRST_RING (2 * WINDOW)
+/* A frame index at least this far from the one expected is "far": taken only once confirmed. */
+#define FAR (2 * WINDOW)
+/* A confirmed jump ahead by more than this is a new stream, not a loss. */
+#define RESTART_AHEAD (1 << 20)
 /* The reorder wait adapts up to this (a wait is only ever spent when a frame is incomplete). */
 #define MAX_REORDER_WAIT_US 80000
 #define EVENTS 32
@@ -27,8 +32,8 @@ typedef struct Block {
     uint16_t have_data;
     uint16_t recovered;
     uint8_t multi_fec_blocks;  /* the header byte, for rebuilt shards */
-    uint8_t seen[(SKY_FEC_MAX_SHARDS + 7) / 8]; /* shard indexes received (duplicates) */
-    uint16_t slot[SKY_FEC_MAX_SHARDS];
+    uint8_t seen[(SKY_VIDEO_MAX_BLOCK_SHARDS + 7) / 8]; /* shard indexes received */
+    uint16_t slot[SKY_VIDEO_MAX_BLOCK_SHARDS];
 } Block;
 
 typedef struct Frame {
@@ -60,6 +65,8 @@ struct SkyAssembler {
     int64_t reorder_wait_us;   /* what the wait is now: cfg's, or more after reordering */
     bool started;
     uint32_t next;             /* next frame to hand out */
+    bool far_held;             /* a far datagram waits for confirmation */
+    uint32_t far_index;
     /* Recovery. */
     bool waiting_idr;
     bool waiting_rfi;
@@ -104,13 +111,14 @@ int sky_assembler_create(SkyAssembler **out, const SkyAssemblerCfg *cfg)
     a->reorder_wait_us = a->cfg.reorder_wait_us;
     if (!a->cfg.idr_retry_us)
         a->cfg.idr_retry_us = 500000;
+    /* Room for the largest frame (four blocks without FEC) and the frames around it. */
     if (!a->cfg.max_shards)
-        a->cfg.max_shards = 4096;
-    if (a->cfg.max_shards < SKY_VIDEO_MAX_BLOCKS * SKY_FEC_MAX_SHARDS)
-        a->cfg.max_shards = SKY_VIDEO_MAX_BLOCKS * SKY_FEC_MAX_SHARDS;
+        a->cfg.max_shards = 8192;
+    if (a->cfg.max_shards < SKY_VIDEO_MAX_BLOCKS * SKY_VIDEO_MAX_BLOCK_SHARDS)
+        a->cfg.max_shards = SKY_VIDEO_MAX_BLOCKS * SKY_VIDEO_MAX_BLOCK_SHARDS;
     a->dlen = cfg->packet_size + 16;
     a->pay = cfg->packet_size - 16;
-    a->au_cap = (size_t)SKY_VIDEO_MAX_BLOCKS * SKY_FEC_MAX_SHARDS * a->pay;
+    a->au_cap = (size_t)SKY_VIDEO_MAX_BLOCKS * SKY_VIDEO_MAX_BLOCK_SHARDS * a->pay;
     a->pool = malloc((size_t)a->cfg.max_shards * a->dlen);
     a->free_slots = malloc(a->cfg.max_shards * sizeof(*a->free_slots));
     a->au = malloc(a->au_cap);
@@ -332,7 +340,7 @@ static Frame *open_frame(SkyAssembler *a, uint32_t index, int64_t now_us)
     /* Too far ahead: the oldest frames cannot complete in time any more. A far jump (a host
      * restart, or garbage) gives up the whole window at once. */
     int32_t ahead = sky_seq32_diff(a->next, index);
-    if (ahead >= 2 * WINDOW) {
+    if (ahead >= FAR) {
         for (int i = 0; i < WINDOW; i++)
             if (a->frames[i].used)
                 release_frame(a, &a->frames[i]);
@@ -356,7 +364,7 @@ static Frame *open_frame(SkyAssembler *a, uint32_t index, int64_t now_us)
         a->first_index[index % FIRST_RING] = index;
         a->first_us[index % FIRST_RING] = now_us;
         for (int b = 0; b < SKY_VIDEO_MAX_BLOCKS; b++)
-            for (int i = 0; i < SKY_FEC_MAX_SHARDS; i++)
+            for (int i = 0; i < SKY_VIDEO_MAX_BLOCK_SHARDS; i++)
                 f->block[b].slot[i] = NO_SLOT;
     }
     return f;
@@ -367,21 +375,64 @@ static Frame *open_frame(SkyAssembler *a, uint32_t index, int64_t now_us)
  * lately (with a margin), so jitter that reorders frames does not make them "lost". */
 static void note_lateness(SkyAssembler *a, uint32_t index, int64_t now_us)
 {
+    /* Forget a quarter per second, continuously. */
+    if (now_us > a->late_decay_us) {
+        int64_t dt = now_us - a->late_decay_us;
+        a->late_max_us -= dt >= 4000000 ? a->late_max_us : a->late_max_us * dt / 4000000;
+        a->late_decay_us = now_us;
+    }
     uint32_t next = index + 1;
     if (a->first_index[next % FIRST_RING] == next && a->first_us[next % FIRST_RING] &&
         now_us > a->first_us[next % FIRST_RING]) {
         int64_t late = now_us - a->first_us[next % FIRST_RING];
-        if (late > a->late_max_us)
+        /* Later than the longest wait: a stale datagram, not reordering worth waiting for. */
+        if (late > a->late_max_us && late <= MAX_REORDER_WAIT_US)
             a->late_max_us = late;
-    }
-    if (now_us - a->late_decay_us >= 1000000) { /* forget a quarter each second */
-        a->late_max_us -= a->late_max_us / 4;
-        a->late_decay_us = now_us;
     }
     int64_t wait = a->late_max_us + a->late_max_us / 4 + 1000;
     a->reorder_wait_us = wait < a->cfg.reorder_wait_us ? a->cfg.reorder_wait_us
                          : wait > MAX_REORDER_WAIT_US ? MAX_REORDER_WAIT_US
                                                       : wait;
+}
+
+/* Forgets every frame and starts over at the next datagram, as at create: the stream restarted
+ * (the host's frame numbers jumped). Decoding resumes at an IDR. */
+static void restart(SkyAssembler *a, uint32_t index)
+{
+    for (int i = 0; i < WINDOW; i++)
+        if (a->frames[i].used)
+            release_frame(a, &a->frames[i]);
+    SkyAsmEvent ev = {.type = SKY_ASM_RESTART, .first = index, .last = index};
+    push_event(a, &ev);
+    a->started = false;
+    a->waiting_idr = true;
+    a->waiting_rfi = a->requested = a->seen_idr = false;
+    a->stats.restarts++;
+}
+
+/* Whether a datagram of frame `index` may be used. Near the frame expected (less than FAR
+ * ahead or behind: a late one is the caller's business) it may. A far one (a host restart, a
+ * stale or forged datagram, a long outage) is held back until a second far datagram of a
+ * nearby frame confirms it: then a jump ahead gives up the frames before it (open_frame), and
+ * a jump back, or an absurd one ahead, restarts the stream there. */
+static bool accept_index(SkyAssembler *a, uint32_t index)
+{
+    int32_t d = sky_seq32_diff(a->next, index);
+    if (d > -FAR && d < FAR) {
+        a->far_held = false;
+        return true;
+    }
+    int32_t from_held = sky_seq32_diff(a->far_index, index);
+    if (!a->far_held || from_held <= -WINDOW || from_held >= WINDOW) {
+        a->far_held = true;
+        a->far_index = index;
+        a->stats.far++;
+        return false;
+    }
+    a->far_held = false;
+    if (d < 0 || d > RESTART_AHEAD)
+        restart(a, index);
+    return true;
 }
 
 int sky_assembler_add(SkyAssembler *a, const uint8_t *pkt, size_t len, int64_t now_us)
@@ -393,6 +444,8 @@ int sky_assembler_add(SkyAssembler *a, const uint8_t *pkt, size_t len, int64_t n
         return SKY_ERR(EBADMSG);
     }
     note_lateness(a, s.frame_index, now_us);
+    if (a->started && !accept_index(a, s.frame_index))
+        return 0;
     if (a->started && sky_seq32_before(s.frame_index, a->next)) {
         a->stats.late++;
         return 0;
@@ -430,10 +483,13 @@ int sky_assembler_add(SkyAssembler *a, const uint8_t *pkt, size_t len, int64_t n
         a->stats.surplus++;
         return 0;
     }
-    if (a->n_free == 0) { /* hold on to the newest: give up the oldest frame */
+    /* Out of room: give up the oldest frames (hold on to the newest); if that frees nothing
+     * before this frame's turn, this datagram cannot be kept. */
+    while (a->n_free == 0 && a->next != s.frame_index)
         lose_next(a, now_us);
-        if (!frame_of(a, s.frame_index))
-            return 0;
+    if (a->n_free == 0 || !frame_of(a, s.frame_index)) {
+        a->stats.no_room++;
+        return 0;
     }
     uint16_t slot = a->free_slots[--a->n_free];
     memcpy(slot_ptr(a, slot), pkt, len);

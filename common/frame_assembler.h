@@ -11,6 +11,11 @@
  * (how long after the next frame's first datagram a frame's datagrams still come; decaying,
  * at most 80 ms). A datagram of a frame already handed out or given up is ignored.
  *
+ * Far datagrams (a frame index 128 or more from the one expected: a host restart, a stale or
+ * forged datagram, a long outage) are held back until a second one of a nearby frame confirms
+ * them, so one stray datagram changes nothing. A confirmed jump ahead gives up the frames
+ * before it (lost); a jump back restarts the stream there (SKY_ASM_RESTART).
+ *
  * Pure and single-threaded: the receive thread feeds it and polls it with the time. All memory
  * is allocated at creation (a pool of datagram slots and one access-unit buffer). */
 #ifndef SKY_COMMON_FRAME_ASSEMBLER_H
@@ -25,7 +30,7 @@ typedef struct SkyAssemblerCfg {
     int64_t reorder_wait_us;  /* see above; 0 = the default, 4 ms */
     int64_t idr_retry_us;     /* ask again if no recovery frame came; 0 = 500 ms */
     bool rfi;                 /* host and decoder can invalidate references instead of an IDR */
-    unsigned max_shards;      /* datagram slots held at once; 0 = 4096 */
+    unsigned max_shards;      /* datagram slots held at once; 0 = 8192 (at least 4092) */
 } SkyAssemblerCfg;
 
 typedef enum SkyAsmEventType {
@@ -35,6 +40,8 @@ typedef enum SkyAsmEventType {
     SKY_ASM_REQUEST_IDR,      /* send the host an IDR request */
     SKY_ASM_REQUEST_RFI,      /* send the host "invalidate references first..last" */
     SKY_ASM_FEC_STATUS,       /* a block FEC repaired or that was lost: report it to the host */
+    SKY_ASM_RESTART,          /* the frame numbers jumped back (or absurdly far): everything
+                               * before is forgotten, decoding resumes at an IDR */
 } SkyAsmEventType;
 
 typedef struct SkyAsmFrameInfo {
@@ -73,6 +80,9 @@ typedef struct SkyAssemblerStats {
     uint64_t datagrams;          /* offered */
     uint64_t duplicates;         /* a shard received twice */
     uint64_t surplus;            /* shards of a block already whole (parity not needed) */
+    uint64_t no_room;            /* dropped: every datagram slot held by frames still due */
+    uint64_t far;                /* datagrams far from the frame expected, held back */
+    uint64_t restarts;
     uint64_t late;               /* for frames already out or given up */
     uint64_t malformed;          /* bad or inconsistent headers */
     uint64_t recovered_shards;

@@ -43,7 +43,8 @@ int sky_video_shard_parse(const uint8_t *pkt, size_t len, size_t datagram_len,
     s.shard_index = (uint16_t)((fec_info >> 12) & 0x3FF);
     s.fec_pct = (uint8_t)((fec_info >> 4) & 0xFF);
     s.parity_shards = (uint16_t)((s.data_shards * s.fec_pct + 99) / 100);
-    if (s.data_shards == 0 || s.data_shards + s.parity_shards > SKY_FEC_MAX_SHARDS ||
+    if (s.data_shards == 0 ||
+        (s.parity_shards > 0 && s.data_shards + s.parity_shards > SKY_FEC_MAX_SHARDS) ||
         s.shard_index >= s.data_shards + s.parity_shards || s.block > s.last_block)
         return SKY_ERR(EBADMSG);
     *out = s;
@@ -103,7 +104,7 @@ int sky_video_packetizer_create(SkyVideoPacketizer **out, const SkyVideoPacketiz
     p->cfg = *cfg;
     p->datagram_len = cfg->packet_size + 16;
     p->wire_len = p->datagram_len + (cfg->key ? SKY_VIDEO_ENC_PREFIX_LEN : 0);
-    p->cap_datagrams = SKY_VIDEO_MAX_BLOCKS * SKY_FEC_MAX_SHARDS;
+    p->cap_datagrams = SKY_VIDEO_MAX_BLOCKS * SKY_VIDEO_MAX_BLOCK_SHARDS;
     p->plain = malloc(p->cap_datagrams * p->datagram_len);
     p->wire = cfg->key ? malloc(p->cap_datagrams * p->wire_len) : NULL;
     int ret = p->plain && (!cfg->key || p->wire) ? sky_fec_create(&p->fec) : SKY_ERR(ENOMEM);
@@ -156,16 +157,18 @@ static void put_be32(uint8_t *d, uint32_t v)
     d[3] = (uint8_t)v;
 }
 
-/* The parity count and the percentage written into fecInfo for a block of n data shards. */
-static void block_fec(const SkyVideoPacketizerCfg *cfg, int n, int *parity, int *pct)
+/* The parity count and the percentage written into fecInfo for a block of n data shards, with
+ * FEC at `fec_percent` (0: none, and no minimum either, as Sunshine). */
+static void block_fec(const SkyVideoPacketizerCfg *cfg, int fec_percent, int n, int *parity,
+                      int *pct)
 {
-    int pc = cfg->fec_percent;
+    int pc = fec_percent;
     int p = (n * pc + 99) / 100;
-    if (p < cfg->min_parity) {
+    if (p < cfg->min_parity && pc != 0) {
         p = cfg->min_parity;
         pc = 100 * p / n;
     }
-    if (n + p > SKY_FEC_MAX_SHARDS)
+    if (p > 0 && n + p > SKY_FEC_MAX_SHARDS)
         p = SKY_FEC_MAX_SHARDS - n;
     if (pc > 255)
         pc = 255;
@@ -192,13 +195,16 @@ int sky_video_packetize(SkyVideoPacketizer *p, const SkyVideoFrameDesc *f, const
     size_t stream_len = SKY_VIDEO_FRAME_HEADER_LEN + f->len;
     size_t total = (stream_len + pay - 1) / pay;
     *count = 0;
-    int max_per_block = p->cfg.fec_percent > 0 ? (255 * 100) / (100 + p->cfg.fec_percent) : 255;
-    if (max_per_block > SKY_FEC_MAX_SHARDS - p->cfg.min_parity)
-        max_per_block = SKY_FEC_MAX_SHARDS - p->cfg.min_parity;
+    int fec_percent = p->cfg.fec_percent;
+    int max_per_block = (SKY_FEC_MAX_SHARDS * 100) / (100 + fec_percent);
     size_t nblocks = (total + (size_t)max_per_block - 1) / (size_t)max_per_block;
-    if (nblocks > SKY_VIDEO_MAX_BLOCKS)
-        return SKY_ERR(E2BIG);
+    if (nblocks > SKY_VIDEO_MAX_BLOCKS) { /* Sunshine: such a frame goes without FEC */
+        fec_percent = 0;
+        nblocks = SKY_VIDEO_MAX_BLOCKS;
+    }
     size_t per_block = (total + nblocks - 1) / nblocks;
+    if (per_block > SKY_VIDEO_MAX_BLOCK_SHARDS)
+        return SKY_ERR(E2BIG);
     size_t last_used = stream_len - (total - 1) * pay;
 
     uint8_t header[SKY_VIDEO_FRAME_HEADER_LEN] = {0x01,
@@ -213,9 +219,9 @@ int sky_video_packetize(SkyVideoPacketizer *p, const SkyVideoFrameDesc *f, const
     for (size_t b = 0; b < nblocks; b++) {
         int n = (int)(b + 1 < nblocks ? per_block : total - per_block * (nblocks - 1));
         int par, pct;
-        block_fec(&p->cfg, n, &par, &pct);
+        block_fec(&p->cfg, fec_percent, n, &par, &pct);
         uint8_t *block = p->plain + out * p->datagram_len;
-        uint8_t *dptr[SKY_FEC_MAX_SHARDS], *pptr[SKY_FEC_MAX_SHARDS];
+        uint8_t *dptr[SKY_VIDEO_MAX_BLOCK_SHARDS], *pptr[SKY_FEC_MAX_SHARDS];
         for (int i = 0; i < n + par; i++) {
             uint8_t *d = block + (size_t)i * p->datagram_len;
             memset(d, 0, SKY_VIDEO_HEADER_LEN);

@@ -31,6 +31,9 @@
 #define SKY_VIDEO_ENC_PREFIX_LEN 32 /* IV + frame number + tag */
 #define SKY_VIDEO_FRAME_HEADER_LEN 8
 #define SKY_VIDEO_MAX_BLOCKS 4
+/* Shards in one FEC block: with parity, data + parity <= 255 (GF(2^8)); a frame too large for
+ * four such blocks goes without FEC, in blocks of up to 1023 data shards (the 10-bit field). */
+#define SKY_VIDEO_MAX_BLOCK_SHARDS 1023
 
 #define SKY_VF_PIC_DATA 0x01
 #define SKY_VF_EOF 0x02
@@ -62,7 +65,8 @@ typedef struct SkyVideoShard {
 
 /* Parses the 32 header bytes of a plaintext datagram of exactly `datagram_len` bytes (the
  * session's packet_size + 16). Returns 0 or SKY_ERR(EBADMSG) with nothing used from it:
- * wrong length, RTP version, n = 0, n + p > 255, index past the block, block past the last. */
+ * wrong length, RTP version, n = 0, n + p > 255 with parity, index past the block, block past
+ * the last. */
 int sky_video_shard_parse(const uint8_t *pkt, size_t len, size_t datagram_len,
                           SkyVideoShard *out);
 

@@ -79,6 +79,7 @@ typedef struct Seen {
     uint32_t lost_first, lost_last, rfi_first, rfi_last;
     uint16_t recovered;
     int fec_status, fec_status_lost; /* reports; those of blocks FEC could not rebuild */
+    int restarts;
     SkyAsmBlockStatus last_status;
 } Seen;
 
@@ -115,6 +116,9 @@ static void drain(SkyAssembler *a, int64_t now, Seen *seen, uint8_t expect_type_
             seen->rfi_first = ev.first;
             seen->rfi_last = ev.last;
             break;
+        case SKY_ASM_RESTART:
+            seen->restarts++;
+            break;
         case SKY_ASM_FEC_STATUS: {
             const SkyAsmBlockStatus *b = &ev.block;
             seen->fec_status++;
@@ -133,7 +137,8 @@ static void drain(SkyAssembler *a, int64_t now, Seen *seen, uint8_t expect_type_
     }
 }
 
-static const size_t sizes[] = {0, 1, 100, 1000, 1008, 1009, 5000, 50000, 200000, 600000};
+/* 3 MB: too large for four FEC blocks, sent without FEC (as Sunshine) in four blocks of 745. */
+static const size_t sizes[] = {0, 1, 100, 1000, 1008, 1009, 5000, 50000, 200000, 600000, 3000000};
 
 /* Every size, including multi-block frames, comes back byte for byte. */
 static void test_round_trip(void **state)
@@ -409,6 +414,51 @@ static void test_reorder_wait_adapts(void **state)
     sky_video_packetizer_destroy(&p);
 }
 
+/* Frames that never complete fill every datagram slot while the frame due never came at all:
+ * the oldest are given up to make room (no slot is ever taken twice), and a whole IDR after
+ * that still comes out. */
+static void test_out_of_room(void **state)
+{
+    (void)state;
+    SkyVideoPacketizer *p = packetizer(20);
+    SkyAssembler *a = NULL;
+    SkyAssemblerCfg cfg = {.packet_size = PACKET_SIZE, .reorder_wait_us = 80000,
+                           .max_shards = 1}; /* raised to the minimum, 4092 */
+    assert_int_equal(sky_assembler_create(&a, &cfg), 0);
+    Seen seen = {0};
+    /* Frame 1 starts the stream, frame 2 never comes, 3..9 are large and one shard short in
+     * every block (more than 4092 slots in all). */
+    Datagrams one = cut(p, 1, SKY_FRAME_TYPE_IDR, 100);
+    for (size_t k = 0; k < one.count; k++)
+        sky_assembler_add(a, one.data + k * DLEN, DLEN, 0);
+    drain(a, 0, &seen, 0);
+    assert_int_equal(seen.frames, 1);
+    for (uint32_t i = 3; i <= 9; i++) {
+        Datagrams d = cut(p, i, SKY_FRAME_TYPE_P, 800000);
+        for (size_t k = 0; k < d.count; k++) {
+            SkyVideoShard sh;
+            assert_int_equal(sky_video_shard_parse(d.data + k * DLEN, DLEN, DLEN, &sh), 0);
+            if (sh.shard_index < sh.data_shards - 1) /* data only, less the last */
+                sky_assembler_add(a, d.data + k * DLEN, DLEN, 1000);
+        }
+        drain(a, 1000, &seen, 0);
+        free(d.data);
+    }
+    SkyAssemblerStats st;
+    sky_assembler_stats(a, &st);
+    assert_true(st.frames_lost >= 2); /* 2 and the oldest of the large ones */
+    Datagrams idr = cut(p, 10, SKY_FRAME_TYPE_IDR, 5000);
+    for (size_t k = 0; k < idr.count; k++)
+        sky_assembler_add(a, idr.data + k * DLEN, DLEN, 2000);
+    drain(a, 1000000, &seen, 0);
+    assert_int_equal(seen.last_frame, 10);
+    assert_int_equal(seen.frames, 2);
+    free(one.data);
+    free(idr.data);
+    sky_assembler_destroy(&a);
+    sky_video_packetizer_destroy(&p);
+}
+
 /* Garbage and inconsistent headers are refused without disturbing good frames. */
 static void test_hostile(void **state)
 {
@@ -442,13 +492,52 @@ static void test_hostile(void **state)
     drain(b, 0, &s2, 0);
     assert_int_equal(s2.frames, 1);
     free(d.data);
-    /* A frame index far ahead gives up the window in one step, without looping. */
-    Datagrams far = cut(p, 2000000000u, SKY_FRAME_TYPE_IDR, 100);
-    sky_assembler_add(b, far.data, DLEN, 0);
+    /* One datagram far ahead (stray or forged) changes nothing: frame 2 still comes out. */
+    Datagrams far = cut(p, 2000000000u, SKY_FRAME_TYPE_IDR, 3000);
     Seen s3 = {0};
+    sky_assembler_add(b, far.data, DLEN, 0);
+    Datagrams two = cut(p, 2, SKY_FRAME_TYPE_P, 3000);
+    for (size_t k = 0; k < two.count; k++)
+        sky_assembler_add(b, two.data + k * DLEN, DLEN, 0);
     drain(b, 0, &s3, 0);
-    assert_int_equal(s3.lost, 1);
+    assert_int_equal(s3.frames, 1);
+    assert_int_equal(s3.lost + s3.restarts, 0);
+    /* Confirmed by more of its frame, that far a jump is a new stream: it restarts there, at
+     * the IDR, in one step. */
+    for (size_t k = 0; k < far.count; k++)
+        sky_assembler_add(b, far.data + k * DLEN, DLEN, 0);
+    drain(b, 0, &s3, 0);
+    assert_int_equal(s3.restarts, 1);
+    assert_int_equal(s3.lost, 0);
+    assert_int_equal(s3.frames, 2);
+    assert_int_equal(s3.last_frame, 2000000000u);
+    /* A confirmed jump back (a stale datagram alone would be ignored) restarts too. */
+    Datagrams back = cut(p, 5, SKY_FRAME_TYPE_IDR, 3000);
+    sky_assembler_add(b, back.data, DLEN, 0);
+    drain(b, 0, &s3, 0);
+    assert_int_equal(s3.restarts, 1);
+    for (size_t k = 1; k < back.count; k++)
+        sky_assembler_add(b, back.data + k * DLEN, DLEN, 0);
+    drain(b, 0, &s3, 0);
+    assert_int_equal(s3.restarts, 2);
+    assert_int_equal(s3.last_frame, 5);
+    /* A confirmed jump of 500 frames ahead (an outage) loses the frames in between. */
+    Datagrams gap = cut(p, 506, SKY_FRAME_TYPE_IDR, 3000);
+    for (size_t k = 0; k < gap.count; k++)
+        sky_assembler_add(b, gap.data + k * DLEN, DLEN, 0);
+    drain(b, 0, &s3, 0);
+    assert_int_equal(s3.restarts, 2);
+    assert_int_equal(s3.lost_first, 6); /* at once, all but the last window's frames */
+    drain(b, 1000000, &s3, 0);          /* and those once the reorder wait has passed */
+    assert_int_equal(s3.lost_last, 505);
+    assert_int_equal(s3.last_frame, 506);
+    SkyAssemblerStats st;
+    sky_assembler_stats(b, &st);
+    assert_int_equal(st.frames_lost, 500);
     free(far.data);
+    free(two.data);
+    free(back.data);
+    free(gap.data);
     sky_assembler_destroy(&b);
     sky_assembler_destroy(&a);
     sky_video_packetizer_destroy(&p);
@@ -526,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_rfi),
         cmocka_unit_test(test_reorder_and_duplicates),
         cmocka_unit_test(test_reorder_wait_adapts),
+        cmocka_unit_test(test_out_of_room),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_join_without_idr),
         cmocka_unit_test(test_encrypted),
