@@ -105,6 +105,8 @@ static void *receive_thread(void *arg)
         struct pollfd p = {as->sock.fd, POLLIN, 0};
         poll(&p, 1, timeout);
         now = sky_time_us();
+        if (p.revents & POLLERR) /* an ICMP error (host port closed): noted, then go on */
+            sky_media_socket_clear_error(&as->sock);
         for (int i = 0; i < 64 && (p.revents & POLLIN); i++) {
             ssize_t n = recv(as->sock.fd, buf, sizeof(buf), MSG_DONTWAIT);
             if (n <= 0)

@@ -109,12 +109,14 @@ static int transmit(SkyControlStream *cs, const uint8_t *msg, size_t len, unsign
     return 0;
 }
 
+/* Control thread only. The reason is stored before `ended`, which readers check first. */
 static void finish(SkyControlStream *cs, SkyControlEnd end, uint32_t code)
 {
-    if (atomic_exchange(&cs->ended, true))
+    if (atomic_load(&cs->ended))
         return;
     atomic_store(&cs->end, (int)end);
     atomic_store(&cs->code, code);
+    atomic_store(&cs->ended, true);
     char why[200];
     sky_control_end_message(end, code, why, sizeof(why));
     SKY_LOGI(TAG, "stream ended: %s", why);
@@ -195,9 +197,10 @@ static void *control_thread(void *arg)
         int timeout_ms = (int)((cs->next_ping_us - now + 999) / 1000);
         if (timeout_ms < 0)
             timeout_ms = 0;
-        if (atomic_load(&cs->ended))
-            timeout_ms = 100; /* only waiting to be stopped */
-        poll(fds, 2, timeout_ms);
+        bool ended = atomic_load(&cs->ended);
+        /* Once ended, only waiting to be stopped: ENet's socket is no longer serviced, so it
+         * is not polled either (it could stay readable). */
+        poll(ended ? fds + 1 : fds, ended ? 1 : 2, ended ? 100 : timeout_ms);
         if (fds[1].revents & POLLIN) {
             uint64_t v;
             ssize_t r = read(cs->wake_fd, &v, sizeof(v));
@@ -235,8 +238,8 @@ static void *control_thread(void *arg)
         }
         if (!acked)
             enet_peer_reset(cs->peer);
-        atomic_store(&cs->ended, true);
         atomic_store(&cs->end, (int)SKY_CONTROL_END_GRACEFUL);
+        atomic_store(&cs->ended, true);
     }
     return NULL;
 }
@@ -268,6 +271,10 @@ static int connect_host(SkyControlStream *cs, char *err, size_t errlen)
     int64_t give_up = sky_time_us() + timeout * 1000;
     ENetEvent ev;
     while (sky_time_us() < give_up) {
+        if (cs->cfg.cancel && atomic_load(cs->cfg.cancel)) {
+            snprintf(err, errlen, "cancelled");
+            return SKY_ERR(ECANCELED);
+        }
         int r = enet_host_service(cs->host, &ev, 50);
         if (r < 0)
             break;

@@ -8,6 +8,7 @@
 #ifndef SKY_CLIENT_CONTROL_STREAM_H
 #define SKY_CLIENT_CONTROL_STREAM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@ typedef struct SkyControlStreamCfg {
     const uint8_t *key;        /* 16-byte session key */
     bool encrypted;            /* control v2 encryption */
     int64_t connect_timeout_ms;/* 0: 10 s */
+    const atomic_bool *cancel; /* set (e.g. by Ctrl+C): stop waiting for the connection */
     /* Called on the control thread with every message from the host, after the stream has
      * noted what it needs (termination). It must not block. Optional. */
     void (*on_message)(void *opaque, const SkyControlHostMsg *msg);

@@ -269,6 +269,11 @@ const char *sky_host_client_address(const SkyHostClient *hc)
     return hc->address;
 }
 
+const SkyHostAddr *sky_host_client_addr(const SkyHostClient *hc)
+{
+    return &hc->addr;
+}
+
 /* ---- Pairing ---- */
 
 static int random_pin(char pin[5])
@@ -600,11 +605,12 @@ int sky_host_client_launch(SkyHostClient *hc, const SkyLaunchParams *p, bool res
         snprintf(err, errlen, "%s: %s", hc->address, why);
         return ret;
     }
-    if (url->port == 0) {
-        /* Old hosts leave the RTSP address out: it is the host itself, on the usual port. */
-        snprintf(url->host, sizeof(url->host), "%s", hc->addr.host);
+    /* The stream goes to the address the host answered on, as Moonlight does: the session URL
+     * names the host's own address, which a client behind NAT or port forwarding may not reach.
+     * Only its port counts (old hosts leave it out: the usual one). */
+    snprintf(url->host, sizeof(url->host), "%s", hc->addr.host);
+    if (url->port == 0)
         url->port = 48010;
-    }
     return 0;
 }
 

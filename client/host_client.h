@@ -41,6 +41,8 @@ const SkyKnownHost *sky_host_client_known(const SkyHostClient *hc);
 bool sky_host_client_paired(const SkyHostClient *hc);
 /* The address in use, as "host:port" (IPv6 in brackets). */
 const char *sky_host_client_address(const SkyHostClient *hc);
+/* The same, parsed. */
+const SkyHostAddr *sky_host_client_addr(const SkyHostClient *hc);
 
 /* Optional: called once the PIN is chosen, before the host is asked (to show it). */
 typedef void (*SkyPinShowFn)(void *opaque, const char *pin);

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/log.h"
+
+#define TAG "net"
 
 int sky_media_socket_open(SkyMediaSocket *m, const char *host, uint16_t port,
                           const char *ping_payload, int rcvbuf, const char *what, char *err,
@@ -27,9 +30,17 @@ int sky_media_socket_open(SkyMediaSocket *m, const char *host, uint16_t port,
     }
     m->fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int ret = m->fd < 0 ? SKY_ERR(errno) : 0;
-    if (ret == 0 && rcvbuf > 0 &&
-        setsockopt(m->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
-        setsockopt(m->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    if (ret == 0 && rcvbuf > 0) {
+        if (setsockopt(m->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+            setsockopt(m->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+        int got = 0;
+        socklen_t gl = sizeof(got);
+        /* Linux reports twice what it grants (bookkeeping included). */
+        if (getsockopt(m->fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && got / 2 < rcvbuf / 2)
+            SKY_LOGW(TAG, "the %s socket's receive buffer is %d KiB (asked for %d KiB): bursts "
+                          "at high bitrates may be lost; raise net.core.rmem_max",
+                     what, got / 2 / 1024, rcvbuf / 1024);
+    }
     if (ret == 0 && connect(m->fd, res->ai_addr, res->ai_addrlen) < 0)
         ret = SKY_ERR(errno);
     freeaddrinfo(res);
@@ -57,6 +68,15 @@ int sky_media_socket_ping(SkyMediaSocket *m)
         memcpy(ping, "PING", 4);
     }
     return send(m->fd, ping, len, MSG_NOSIGNAL) < 0 ? SKY_ERR(errno) : 0;
+}
+
+int sky_media_socket_clear_error(SkyMediaSocket *m)
+{
+    int e = 0;
+    socklen_t len = sizeof(e);
+    if (getsockopt(m->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+        return SKY_ERR(errno);
+    return e ? SKY_ERR(e) : 0;
 }
 
 void sky_media_socket_close(SkyMediaSocket *m)

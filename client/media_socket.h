@@ -16,14 +16,18 @@ typedef struct SkyMediaSocket {
     uint32_t count;         /* pings sent */
 } SkyMediaSocket;
 
-/* Opens the socket to host (a numeric address) and port, with a receive buffer of at least
- * rcvbuf bytes when rcvbuf > 0 (beyond rmem_max where the process may). `what` names the
- * stream in the error message. Returns 0 or a negative errno; *m is usable (fd -1) either way. */
+/* Opens the socket to host (a numeric address) and port, with a receive buffer of rcvbuf bytes
+ * when rcvbuf > 0 (beyond net.core.rmem_max where the process may; a warning says when the
+ * kernel gave less than half). `what` names the stream in messages. Returns 0 or a negative
+ * errno; *m is usable (fd -1) either way. */
 int sky_media_socket_open(SkyMediaSocket *m, const char *host, uint16_t port,
                           const char *ping_payload, int rcvbuf, const char *what, char *err,
                           size_t errlen);
 /* Sends the next ping. Returns 0 or a negative errno. */
 int sky_media_socket_ping(SkyMediaSocket *m);
+/* Reads and clears a pending socket error (poll's POLLERR: an ICMP "port unreachable" from the
+ * host, say), so poll does not report it again at once. Returns it (0 if none). */
+int sky_media_socket_clear_error(SkyMediaSocket *m);
 void sky_media_socket_close(SkyMediaSocket *m);
 
 #endif

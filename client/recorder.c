@@ -1,5 +1,5 @@
 /* Threads: open/close on the session's thread; video from the video receive thread, audio from
- * the audio thread, both under `lock`. */
+ * the audio receive thread, both under `lock`. */
 #include "client/recorder.h"
 
 #include <pthread.h>
@@ -218,7 +218,9 @@ int sky_recorder_audio(SkyRecorder *r, const uint8_t *opus, size_t len, uint32_t
         r->audio_first_ms = ts_ms;
     }
     ret = write_packet(r, r->audio, opus, len,
-                       (int64_t)(uint32_t)(ts_ms - r->audio_first_ms) * 48, false);
+                       av_rescale_q((int64_t)(uint32_t)(ts_ms - r->audio_first_ms),
+                                    (AVRational){1, 1000}, r->audio->time_base),
+                       false);
     if (ret >= 0)
         r->audio_packets++;
 done:

@@ -334,7 +334,8 @@ int sky_rtsp_client_handshake(const SkyRtspClientCfg *cfg, SkyRtspSession *out, 
     s->encryption_enabled = sky_sdp_encryption_negotiate(out->caps.encryption_supported,
                                                          out->caps.encryption_requested,
                                                          cfg->encryption_wanted);
-    ret = sky_sdp_packet_size(cfg->packet_size, cfg->remote, ipv6,
+    s->remote = !sky_host_addr_is_local(out->host);
+    ret = sky_sdp_packet_size(cfg->packet_size, s->remote, ipv6,
                               (s->encryption_enabled & SKY_ENC_VIDEO) != 0);
     if (ret < 0) {
         snprintf(err, errlen, "packet size %d is too small", cfg->packet_size);
@@ -343,7 +344,11 @@ int sky_rtsp_client_handshake(const SkyRtspClientCfg *cfg, SkyRtspSession *out, 
     s->packet_size = ret;
     s->video_port = out->video_port;
     s->audio_high_quality = high_audio && out->caps.opus_high_ok;
-    s->decoder_rfi = false;
+    /* FFmpeg's HEVC and AV1 decoders take any reference the codec allows, so the host may use
+     * several and invalidate them after a loss instead of sending an IDR (its H.264 decoder
+     * mishandles the frame-number gaps that leaves). */
+    s->decoder_rfi = codec != SKY_SDP_CODEC_H264;
+    out->rfi = out->caps.rfi && s->decoder_rfi;
     char sdp[4096];
     SkyWriter sw = sky_wr_init(sdp, sizeof(sdp));
     ret = sky_sdp_announce_build(&sw, s);
@@ -362,10 +367,10 @@ int sky_rtsp_client_handshake(const SkyRtspClientCfg *cfg, SkyRtspSession *out, 
         goto done;
     s->host_addr = NULL; /* pointed into out: callers use out->host */
     SKY_LOGI(TAG, "handshake done: %s %dx%d at %d fps, %d kb/s, %d audio channels, packets of "
-                  "%d bytes, encryption 0x%x",
-             codec == SKY_SDP_CODEC_AV1 ? "AV1" : codec == SKY_SDP_CODEC_HEVC ? "HEVC" : "H.264",
-             s->width, s->height, s->fps, s->bitrate_kbps, s->audio_channels, s->packet_size,
-             s->encryption_enabled);
+                  "%d bytes, encryption 0x%x%s%s",
+             sky_sdp_codec_name(codec), s->width, s->height, s->fps, s->bitrate_kbps,
+             s->audio_channels, s->packet_size, s->encryption_enabled,
+             s->remote ? ", remote host" : "", out->rfi ? ", reference invalidation" : "");
     ret = 0;
 done:
     sky_gcm_destroy(&c->gcm);

@@ -21,8 +21,8 @@ typedef struct SkyRtspClientCfg {
      * and audio_high_quality are filled in by the handshake from what the host offers. */
     SkySdpStreamCfg want;
     int codec_preference;       /* SKY_SDP_CODEC_* wanted, or -1: the best the host offers */
-    int packet_size;            /* configured packet size before capping (e.g. 1392) */
-    bool remote;                /* the host is not on the local network */
+    int packet_size;            /* configured packet size before capping (e.g. 1392); capped
+                                 * for a host outside the local network */
     uint32_t encryption_wanted; /* SKY_ENC_VIDEO / SKY_ENC_AUDIO the user asks for */
     int64_t timeout_ms;         /* per request */
     const atomic_bool *cancel;
@@ -36,6 +36,7 @@ typedef struct SkyRtspSession {
     bool have_ping_payload;
     char ping_payload[17];
     uint32_t connect_data;
+    bool rfi;                   /* reference frame invalidation is on (host and codec allow) */
     char host[256];             /* numeric address of the host (for the UDP and ENet sides) */
 } SkyRtspSession;
 

@@ -51,6 +51,13 @@
 
 #define TAG "stream"
 
+/* --codec and --audio choices, in the order of their option tables. */
+enum { CODEC_AUTO, CODEC_H264, CODEC_HEVC, CODEC_AV1 };
+enum { AUDIO_STEREO, AUDIO_51, AUDIO_71, AUDIO_OFF };
+/* Channels asked of the host per --audio choice ("off" still receives stereo: Sunshine ends a
+ * session whose audio is never pinged). */
+static const int audio_channels[] = {2, 6, 8, 2};
+
 typedef struct StreamOpts {
     int width, height, fps;
     int bitrate_kbps;
@@ -87,7 +94,7 @@ static const SkyOpt stream_opts_table[] = {
     {"hdr", SKY_OPT_BOOL, offsetof(StreamOpts, hdr), 0, 0, 0, NULL, "no", NULL,
      "ask for 10-bit HDR video (HEVC or AV1, when the host offers it)"},
     {"audio", SKY_OPT_CHOICE, offsetof(StreamOpts, audio), 0, 0, 0, "stereo|5.1|7.1|off",
-     "stereo", NULL, "audio channels (off: receive no sound)"},
+     "stereo", NULL, "audio channels (off: play no sound)"},
     {"audio-buffer-ms", SKY_OPT_INT, offsetof(StreamOpts, audio_buffer_ms), 0, 5, 200, NULL, "20",
      "MS", "target audio output latency (network jitter is added on top)"},
     {"packet-size", SKY_OPT_INT, offsetof(StreamOpts, packet_size), 0, 256, 4096, NULL, "1392",
@@ -107,7 +114,7 @@ static const SkyOpt stream_opts_table[] = {
     {"quit-after", SKY_OPT_BOOL, offsetof(StreamOpts, quit_after), 0, 0, 0, NULL, "no", NULL,
      "quit the app on the host when the stream ends"},
     {"encrypt", SKY_OPT_BOOL, offsetof(StreamOpts, encrypt), 0, 0, 0, NULL, "no", NULL,
-     "encrypt video too when the host offers it (audio and control always are)"},
+     "encrypt video too when the host offers it (audio and control are whenever the host can)"},
     {"duration", SKY_OPT_DOUBLE, offsetof(StreamOpts, duration_s), 0, 0, 1e7, NULL, "0",
      "SECONDS", "stop after this long; 0 = until the stream ends"},
     {"timeout", SKY_OPT_DOUBLE, offsetof(StreamOpts, timeout_s), 0, 0.1, 600, NULL, "10",
@@ -305,6 +312,37 @@ static const char *running_title(const SkyAppList *apps, uint32_t id)
     return NULL;
 }
 
+/* Before launching: what the host can stream to us. Debian's ENet speaks IPv4 only, and HDR
+ * needs a 10-bit codec the host offers (with --codec auto, the first of HEVC and AV1 it has). */
+static int check_host(Session *s)
+{
+    const SkyHostAddr *addr = sky_host_client_addr(s->hc);
+    if (addr->ipv6 && !s->opts.dry_run) {
+        snprintf(s->err, sizeof(s->err), "streaming needs the host's IPv4 address: the control "
+                                         "stream (ENet) speaks IPv4 only; %s is IPv6",
+                 addr->host);
+        return SKY_ERR(EAFNOSUPPORT);
+    }
+    if (!s->opts.hdr)
+        return 0;
+    uint32_t scm = sky_host_client_info(s->hc)->codec_support;
+    if (s->opts.codec == CODEC_H264) {
+        snprintf(s->err, sizeof(s->err), "HDR needs HEVC or AV1 (--codec hevc, av1 or auto)");
+        return SKY_ERR(EINVAL);
+    }
+    if (s->opts.codec == CODEC_AUTO && (scm & SKY_SCM_HEVC_MAIN10))
+        s->opts.codec = CODEC_HEVC;
+    else if (s->opts.codec == CODEC_AUTO && (scm & SKY_SCM_AV1_MAIN10))
+        s->opts.codec = CODEC_AV1;
+    uint32_t need = s->opts.codec == CODEC_AV1 ? SKY_SCM_AV1_MAIN10 : SKY_SCM_HEVC_MAIN10;
+    if (s->opts.codec == CODEC_AUTO || !(scm & need)) {
+        SKY_LOGW(TAG, "the host offers no 10-bit %s: streaming without HDR",
+                 s->opts.codec == CODEC_AV1 ? "AV1" : s->opts.codec == CODEC_HEVC ? "HEVC" : "codec");
+        s->opts.hdr = false;
+    }
+    return 0;
+}
+
 static int stage_launch(Session *s)
 {
     const SkyServerInfo *si = sky_host_client_info(s->hc);
@@ -339,7 +377,6 @@ static int stage_launch(Session *s)
         return SKY_ERR(EBUSY);
     }
     snprintf(s->app_title, sizeof(s->app_title), "%s", app->title);
-    static const int channels[] = {2, 6, 8, 2};
     s->launch = (SkyLaunchParams){
         .appid = app->id,
         .width = s->opts.width,
@@ -347,7 +384,7 @@ static int stage_launch(Session *s)
         .fps = s->opts.fps,
         .sops = s->opts.sops,
         .local_audio = s->opts.local_audio,
-        .audio_channels = channels[s->opts.audio],
+        .audio_channels = audio_channels[s->opts.audio],
         .hdr = s->opts.hdr,
     };
     sky_applist_free(&apps);
@@ -369,7 +406,6 @@ static int stage_launch(Session *s)
 
 static int stage_rtsp(Session *s)
 {
-    static const int channels[] = {2, 6, 8, 2};
     static const int codecs[] = {-1, SKY_SDP_CODEC_H264, SKY_SDP_CODEC_HEVC, SKY_SDP_CODEC_AV1};
     SkyRtspClientCfg rc = {
         .url = &s->url,
@@ -382,7 +418,7 @@ static int stage_rtsp(Session *s)
                 .bitrate_kbps = s->opts.bitrate_kbps,
                 .ten_bit = s->opts.hdr,
                 .slices_per_frame = slices_per_frame(&s->decoder_opts),
-                .audio_channels = channels[s->opts.audio],
+                .audio_channels = audio_channels[s->opts.audio],
                 .packet_duration_ms = 5,
                 .ml_feature_flags = SKY_ML_FF_SESSION_ID_V1 | SKY_ML_FF_FEC_STATUS,
                 .color_space = 1, /* Rec. 709 */
@@ -393,8 +429,6 @@ static int stage_rtsp(Session *s)
         .timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
         .cancel = &g_cancel,
     };
-    if (s->opts.hdr && codecs[s->opts.codec] < 0)
-        rc.codec_preference = -1;
     return sky_rtsp_client_handshake(&rc, &s->rtsp, s->err, sizeof(s->err));
 }
 
@@ -465,7 +499,7 @@ static int stage_decoder(Session *s)
 
 static int stage_audio(Session *s)
 {
-    if (s->opts.audio == 3)
+    if (s->opts.audio == AUDIO_OFF)
         return 0;
     SkyAudioOpts ao = {true, s->opts.audio_buffer_ms};
     int ret = sky_audio_create(&s->audio, &ao, &s->rtsp.opus);
@@ -479,7 +513,7 @@ static int stage_record(Session *s)
     if (!s->opts.record[0])
         return 0;
     SkyRecorderCfg rc = {s->opts.record, codec_id(s->rtsp.stream.codec), s->opts.width,
-                         s->opts.height, s->opts.audio != 3, s->rtsp.opus};
+                         s->opts.height, s->opts.audio != AUDIO_OFF, s->rtsp.opus};
     int ret = sky_recorder_open(&s->recorder, &rc);
     if (ret < 0)
         snprintf(s->err, sizeof(s->err), "cannot record to %s (see above)", s->opts.record);
@@ -495,6 +529,7 @@ static int stage_control(Session *s)
         .key = s->launch.rikey,
         .encrypted = (s->rtsp.stream.encryption_enabled & SKY_ENC_CONTROL_V2) != 0,
         .connect_timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
+        .cancel = &g_cancel,
         .on_end = on_control_end,
         .opaque = s,
     };
@@ -510,7 +545,7 @@ static int stage_video(Session *s)
         .key = s->launch.rikey,
         .encrypted = (s->rtsp.stream.encryption_enabled & SKY_ENC_VIDEO) != 0,
         .packet_size = (size_t)s->rtsp.stream.packet_size,
-        .rfi = false,
+        .rfi = s->rtsp.rfi,
         .latency_mode = s->opts.latency_mode,
         .vp = s->vp,
         .stats = s->stats,
@@ -524,10 +559,9 @@ static int stage_video(Session *s)
     return ret;
 }
 
+/* Runs with --audio off too (nothing is played): the host needs the pings. */
 static int stage_audionet(Session *s)
 {
-    if (s->opts.audio == 3)
-        return 0;
     bool enc = (s->rtsp.stream.encryption_enabled & SKY_ENC_AUDIO) != 0;
     SkyAudioStreamCfg ac = {
         .host = s->rtsp.host,
@@ -647,6 +681,8 @@ static int run(Session *s)
 {
     int ret = open_host(s);
     if (ret == 0)
+        ret = check_host(s);
+    if (ret == 0)
         ret = stage_launch(s);
     if (ret < 0)
         return ret;
@@ -678,9 +714,7 @@ static int run(Session *s)
     s->stage = "run";
     printf("Streaming %s from %s (%dx%d at %d fps, %s, %d kb/s)%s\n", s->app_title,
            sky_host_client_info(s->hc)->hostname, s->opts.width, s->opts.height, s->opts.fps,
-           s->rtsp.stream.codec == SKY_SDP_CODEC_AV1    ? "AV1"
-           : s->rtsp.stream.codec == SKY_SDP_CODEC_HEVC ? "HEVC"
-                                                        : "H.264",
+           sky_sdp_codec_name(s->rtsp.stream.codec),
            s->opts.bitrate_kbps, s->opts.headless ? " headless" : "");
     fflush(stdout);
     SkyPresenterEnd why;
@@ -697,6 +731,23 @@ static int run(Session *s)
     }
     SKY_LOGI(TAG, "%s", msg);
     return 0;
+}
+
+/* --quit-after: hosts refuse to quit an app while the stream is still winding down (Sunshine
+ * answers 503 until the session is gone), so ask again for up to --timeout. */
+static void quit_app(Session *s)
+{
+    char err[512];
+    g_quit = 0; /* from here on, Ctrl+C stops asking */
+    atomic_store(&g_cancel, false);
+    int64_t give_up = sky_time_us() + (int64_t)(s->opts.timeout_s * 1e6);
+    while (sky_host_client_quit(s->hc, err, sizeof(err)) < 0) {
+        if (g_quit || sky_time_us() >= give_up) {
+            SKY_LOGW(TAG, "could not quit the app on the host: %s", err);
+            return;
+        }
+        sky_sleep_us(500000);
+    }
 }
 
 int sky_stream_main(int argc, char **argv)
@@ -729,23 +780,21 @@ int sky_stream_main(int argc, char **argv)
     s->app_arg = npos > 1 ? pos[1] : NULL;
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     sky_cli_on_quit_signals(on_signal);
-    if (sky_http_global_init() < 0)
+    if (sky_http_global_init() < 0) {
+        fprintf(stderr, "skylight stream: cannot initialise libcurl\n");
         goto done;
+    }
     fill_mode(s);
     int ret = run(s);
     int t = teardown(s);
-    if (s->opts.quit_after && s->launched && s->hc) {
-        char err[512];
-        atomic_store(&g_cancel, false);
-        if (sky_host_client_quit(s->hc, err, sizeof(err)) < 0) {
-            sky_sleep_us(1000000); /* hosts refuse while the stream is still winding down */
-            if (sky_host_client_quit(s->hc, err, sizeof(err)) < 0)
-                SKY_LOGW(TAG, "could not quit the app on the host: %s", err);
-        }
-    }
+    if (s->opts.quit_after && s->launched && s->hc)
+        quit_app(s);
     sky_wipe(s->launch.rikey, sizeof(s->launch.rikey));
     if (ret < 0)
         fprintf(stderr, "skylight stream: %s\n", s->err[0] ? s->err : sky_strerror(ret));
+    else if (t < 0)
+        fprintf(stderr, "skylight stream: the stream ended, but writing its files failed (see "
+                        "above)\n");
     status = ret < 0 || t < 0 ? 1 : 0;
     sky_host_client_destroy(&s->hc);
     sky_identity_destroy(&s->id);

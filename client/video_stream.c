@@ -26,6 +26,7 @@
 
 #define TAG "video"
 #define BATCH 32
+#define MAX_BATCHES 16
 #define PING_INTERVAL_US 500000
 #define NO_VIDEO_US 10000000
 #define SOCKET_BUFFER (8 * 1024 * 1024)
@@ -84,11 +85,13 @@ static void send_ping(SkyVideoStream *vs, int64_t now)
     vs->next_ping_us = now + PING_INTERVAL_US;
 }
 
+/* Receive thread only. The reason is stored before `failed`, which readers check first. */
 static void fail(SkyVideoStream *vs, SkyControlEnd why)
 {
-    if (atomic_exchange(&vs->failed, true))
+    if (atomic_load(&vs->failed))
         return;
     atomic_store(&vs->fail_why, (int)why);
+    atomic_store(&vs->failed, true);
     if (vs->cfg.on_end)
         vs->cfg.on_end(vs->cfg.opaque);
 }
@@ -277,7 +280,9 @@ static void receive_batch(SkyVideoStream *vs, int64_t now)
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
-    for (;;) {
+    /* A bounded number of batches per wake-up: pings, deadlines and stop must not wait for a
+     * socket that never empties (a host sending faster than we can take). */
+    for (int round = 0; round < MAX_BATCHES && !atomic_load(&vs->stop); round++) {
         int n = recvmmsg(vs->sock.fd, msgs, BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             return;
@@ -336,6 +341,8 @@ static void *receive_thread(void *arg)
         struct pollfd p = {vs->sock.fd, POLLIN, 0};
         poll(&p, 1, timeout);
         now = sky_time_us();
+        if (p.revents & POLLERR) /* an ICMP error (host port closed): noted, then go on */
+            sky_media_socket_clear_error(&vs->sock);
         if (p.revents & POLLIN)
             receive_batch(vs, now);
         handle_events(vs, now);

@@ -1,5 +1,6 @@
 #include "common/hostapi.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -541,4 +542,31 @@ int sky_hostapi_launch_query(const SkyLaunchParams *p, char *out, size_t cap)
                               "&clientHdrCapDisplayData=0x0x0x0x0x0x0x0x0x0x0"
                             : "");
     return n < 0 || (size_t)n >= cap ? SKY_ERR(E2BIG) : 0;
+}
+
+bool sky_host_addr_is_local(const char *numeric)
+{
+    char text[64];
+    size_t n = strcspn(numeric, "%");
+    if (n >= sizeof(text))
+        return false;
+    memcpy(text, numeric, n);
+    text[n] = '\0';
+    uint8_t a[16];
+    if (inet_pton(AF_INET, text, a) == 1)
+        goto v4;
+    if (inet_pton(AF_INET6, text, a) != 1)
+        return false;
+    static const uint8_t loopback[16] = {[15] = 1};
+    static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+    if (memcmp(a, loopback, 16) == 0)
+        return true;
+    if ((a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || (a[0] & 0xfe) == 0xfc)
+        return true;
+    if (memcmp(a, mapped, 12) != 0)
+        return false;
+    memmove(a, a + 12, 4);
+v4:
+    return a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+           (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254);
 }

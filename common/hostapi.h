@@ -128,6 +128,11 @@ typedef struct SkyHostAddr {
 int sky_host_addr_parse(const char *s, SkyHostAddr *out);
 /* "host:port" with brackets around IPv6 literals. */
 void sky_host_addr_format(const char *host, bool ipv6, uint16_t port, char *out, size_t cap);
+/* Whether a numeric address is on the local network, as Moonlight decides it: loopback,
+ * RFC 1918 private IPv4, link-local (169.254/16, fe80::/10) and IPv6 unique-local (fc00::/7).
+ * Anything else (public addresses, CGNAT and VPN ranges such as 100.64/10, names) is remote:
+ * smaller packets, no QoS tagging. A zone suffix ("%eth0") is ignored. */
+bool sky_host_addr_is_local(const char *numeric);
 
 /* Builds "http[s]://HOST:PORT/PATH?uniqueid=ID&uuid=UUID[&QUERY]". Returns 0 or SKY_ERR(E2BIG). */
 int sky_hostapi_url(char *out, size_t cap, bool https, const char *host, bool ipv6, uint16_t port,

@@ -202,6 +202,11 @@ uint32_t sky_sdp_encryption_negotiate(uint32_t supported, uint32_t requested, ui
     return on;
 }
 
+const char *sky_sdp_codec_name(int codec)
+{
+    return codec == SKY_SDP_CODEC_AV1 ? "AV1" : codec == SKY_SDP_CODEC_HEVC ? "HEVC" : "H.264";
+}
+
 int sky_sdp_packet_size(int configured, bool remote, bool ipv6, bool video_encrypted)
 {
     if (configured < 0 || configured > 65535)

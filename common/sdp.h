@@ -86,6 +86,8 @@ uint32_t sky_sdp_encryption_negotiate(uint32_t supported, uint32_t requested, ui
  * 16, capped at 1024 (IPv4) or 1184 (IPv6) when the host is not on the local network, and less
  * the 32-byte video encryption header when video is encrypted. Returns it, or SKY_ERR(EINVAL)
  * if the result would be under 64 bytes or the input over 65535. */
+/* "H.264", "HEVC" or "AV1". */
+const char *sky_sdp_codec_name(int codec);
 int sky_sdp_packet_size(int configured, bool remote, bool ipv6, bool video_encrypted);
 
 /* What a host writes into its DESCRIBE reply. */

@@ -172,7 +172,7 @@ static void session_url(const SkyThHost *h, const SkyThConnInfo *ci, const SkyTh
 
 /* Fills l from the /launch or /resume arguments (rikey and rikeyid must be present). On a
  * malformed argument, returns its name. */
-static const char *parse_launch(const SkyThReq *req, SkyThLaunch *l)
+static const char *parse_launch(const SkyThCfg *cfg, const SkyThReq *req, SkyThLaunch *l)
 {
     long long v;
     const char *rikey = sky_th_req_arg(req, "rikey");
@@ -190,7 +190,7 @@ static const char *parse_launch(const SkyThReq *req, SkyThLaunch *l)
     l->surround_info = (int)v;
     if (arg_int(req, "corever", INT32_MIN, INT32_MAX, 0, &v) < 0)
         return "corever";
-    l->corever = (int)v;
+    l->corever = cfg->plain_rtsp ? 0 : (int)v; /* hosts before Sunshine v0.23 ignore it */
     if (arg_int(req, "hdrMode", INT32_MIN, INT32_MAX, 0, &v) < 0)
         return "hdrMode";
     l->hdr_mode = (int)v;
@@ -337,7 +337,7 @@ static void launch(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
         return;
     }
     l.local_audio = (int)v;
-    const char *bad = parse_launch(req, &l);
+    const char *bad = parse_launch(h->cfg, req, &l);
     if (bad) {
         bad_param(rep, bad, "gamesession");
         goto cleanup;
@@ -401,7 +401,7 @@ static void resume(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
         return;
     }
     l.local_audio = has ? (int)v : local_audio;
-    const char *bad = parse_launch(req, &l);
+    const char *bad = parse_launch(h->cfg, req, &l);
     if (bad) {
         bad_param(rep, bad, "resume");
         goto cleanup;

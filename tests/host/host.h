@@ -38,6 +38,8 @@ typedef struct SkyThCfg {
     char appversion[32];
     char gfe_version[32];
     int codec_support;              /* ServerCodecModeSupport (SKY_SCM_*) */
+    bool rfi;                       /* DESCRIBE offers reference frame invalidation */
+    bool plain_rtsp;                /* rtsp:// whatever corever says (Sunshine before v0.23) */
     char mac[32];
     char apps[2048];                /* "Title[=ID],Title[=ID],..." */
     char pin[8];                    /* "" = wait for `pin NNNN` on stdin */

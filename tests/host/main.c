@@ -55,6 +55,11 @@ const SkyOpt sky_th_opts_table[] = {
      "GfeVersion in serverinfo"},
     {"codec-support", SKY_OPT_INT, INTF(codec_support), 0, 2147483647.0, NULL, "0x101", "N",
      "ServerCodecModeSupport (decimal or 0x hex; 0x101 = H.264 + HEVC)"},
+    {"rfi", SKY_OPT_BOOL, INTF(rfi), 0, 0, NULL, "false", NULL,
+     "offer reference frame invalidation in DESCRIBE (as Sunshine with NVENC); an invalidation "
+     "is answered with an IDR"},
+    {"plain-rtsp", SKY_OPT_BOOL, INTF(plain_rtsp), 0, 0, NULL, "false", NULL,
+     "answer /launch with rtsp:// (plain RTSP) whatever corever says, as Sunshine before v0.23"},
     {"mac", SKY_OPT_STRING, FIELD(mac), 0, 0, NULL, "02:00:00:00:00:01", "MAC",
      "MAC address sent to paired clients over HTTPS"},
     {"apps", SKY_OPT_STRING, FIELD(apps), 0, 0, NULL, "Desktop,Low Res Desktop,Steam Big Picture",
@@ -324,6 +329,11 @@ int main(int argc, char **argv)
     }
     if (ret < 0)
         return 2;
+    if (cfg.plain_rtsp && cfg.video_encryption == 2) {
+        fprintf(stderr, "skylight-testhost: --plain-rtsp and --video-encryption mandatory "
+                        "exclude each other\n");
+        return 2;
+    }
     sky_log_set_level((SkyLogLevel)cfg.log_level);
     /* The encoders' own chatter: errors only (SVT-AV1 reads SVT_LOG; set before any thread). */
     av_log_set_level(cfg.log_level >= SKY_LOG_DEBUG ? AV_LOG_VERBOSE : AV_LOG_ERROR);

@@ -118,7 +118,7 @@ static int describe(const SkyThCfg *cfg, Reply *r, uint8_t *body, size_t cap)
                                 (cfg->video_encryption != ENC_NEVER ? SKY_ENC_VIDEO : 0),
         .encryption_requested = cfg->video_encryption == ENC_MANDATORY ? SKY_ENC_ALL
                                                                        : SKY_ENC_CONTROL_V2,
-        .rfi = false,
+        .rfi = cfg->rfi,
         .hevc = scm & SKY_SCM_HEVC,
         .av1 = scm & (SKY_SCM_AV1_MAIN8 | SKY_SCM_AV1_MAIN10),
     };

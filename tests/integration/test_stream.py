@@ -103,6 +103,24 @@ def sent_frames(end_line):
     return int(re.search(r" frames=(\d+)", end_line).group(1))
 
 
+def tail_margin(fps=60):
+    """Frames the host may still send after the client stopped taking them (it notices the
+    disconnect after a round trip; half a second on a loaded machine)."""
+    return fps // 2
+
+
+def wait_presented(s, timeout_s=60):
+    """Waits until the stream's --stats-json file shows a presented frame."""
+    t_end = time.monotonic() + timeout_s
+    while time.monotonic() < t_end:
+        if os.path.exists(s.stats):
+            with open(s.stats) as f:
+                if '"fate":"presented"' in f.read():
+                    return
+        time.sleep(0.05)
+    fail("no frame was presented within %d s" % timeout_s)
+
+
 def unevenness(frames, key):
     """How unevenly frames pass a point (`key`, e.g. last_packet_us) compared with the host's
     cadence: the median of |time between two frames there - time between them on the host|.
@@ -116,34 +134,56 @@ def unevenness(frames, key):
 # ---------------------------------------------------------------------------------------------
 
 def lossless(ctx):
-    """0% loss: the recording decodes to exactly the host's stream, every picture matches, no
-    frame is dropped (but the one or two in flight when --duration ends the run)."""
-    s = Session(ctx)
+    """0% loss: the recording (video and Opus) decodes to exactly the host's stream, every frame
+    is decoded and matches; no frame is lost or dropped before decoding. The host's ping timeout
+    is 1 s, so the 3 s run also proves the keep-alives; software decoding asks for slices."""
+    s = Session(ctx, ["--ping-timeout", "1"])
     try:
         rec = ctx.path("rec.mkv")
-        r = s.run("--codec", "h264", "--record", rec, *SMALL)
+        r = s.run("--codec", "h264", "--record", rec, "--decoder", "software", *SMALL)
         check("Streaming Desktop from skylight-testhost" in r.out, "no start line", r)
         end = s.host.wait_for("stream-end ")
         check("reason=client-disconnect" in end, "the client did not disconnect: %s" % end)
         announce = s.host.wait_for("announce ")
         check("width=640 height=360 fps=60 codec=h264" in announce, announce)
+        check(int(re.search(r"slices=(\d+)", announce).group(1)) >= 2,
+              "software decoding did not ask for slices: %s" % announce)
     finally:
         s.stop()
     shown, ref = s.check_no_corrupt_frame()
-    # The recording: from frame 1, each frame as the host encoded it.
+    sent = sent_frames(end)
+    # The recording: from frame 1, each frame as the host encoded it, and the sound.
     recorded, rr = skytest.ffmpeg_framemd5(rec)
-    check(len(recorded) >= sent_frames(end) - 3, "%d frames recorded, %d sent"
-          % (len(recorded), sent_frames(end)), rr)
+    check(len(recorded) >= sent - tail_margin(), "%d frames recorded, %d sent"
+          % (len(recorded), sent), rr)
     want = [ref[i + 1] for i in range(len(recorded))]
     check([f[5] for f in recorded] == want,
           "the recording does not decode to the host's stream (%d frames)" % len(recorded), rr)
+    probe = skytest.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-count_packets",
+                         "-show_entries", "stream=codec_name,nb_read_packets:format=duration",
+                         "-of", "default=nw=1", rec])
+    check("codec_name=opus" in probe.out, "no Opus track in the recording", probe)
+    packets = int(re.search(r"nb_read_packets=(\d+)", probe.out).group(1))
+    duration = float(re.search(r"duration=([0-9.]+)", probe.out).group(1))
+    check(packets >= 400 and 2.0 < duration < 5.0, "the recording's audio: %d packets, %.2f s"
+          % (packets, duration), probe)
     sm = s.summary()
     drops = sm["dropped_by"]
-    check(all(v == 0 for k, v in drops.items() if k != "flushed") and drops["flushed"] <= 2,
-          "frames dropped: %s" % drops)
+    # Pictures may be replaced before the (headless) presenter takes them on a loaded machine;
+    # nothing may be lost or dropped before decoding.
+    check(all(v == 0 for k, v in drops.items() if k not in ("flushed", "superseded"))
+          and drops["flushed"] <= 2, "frames dropped: %s" % drops)
     first, last = min(shown), max(shown)
-    check(first == 1 and len(shown) == last, "pictures shown are not frames 1..%d (%d shown)"
+    check(first == 1 and len(shown) == last, "pictures decoded are not frames 1..%d (%d)"
           % (last, len(shown)))
+    check(last >= sent - tail_margin(), "decoded up to frame %d of %d" % (last, sent))
+    seconds = [o for o in s.lines() if o.get("type") == "second"]
+    check(len(seconds) >= 2, "%d per-second lines in 3 s" % len(seconds))
+    for o in seconds[1:]:
+        n = network(o)
+        check(n["video_mbps"] > 0 and n["datagrams"] > 0 and n["loss_pct"] == 0
+              and n["rtt_ms"] >= 0 and "jitter_target_ms" in n and "receive_cpu_pct" in n,
+              "per-second network figures: %s" % json.dumps(n))
     n = network(sm)
     check(n["datagrams_lost"] == 0 and n["frames_lost"] == 0 and n["idr_requests"] == 0,
           "loss reported on a lossless link: %s" % n)
@@ -169,17 +209,23 @@ def fec_loss(ctx):
         s.stop()
     shown, ref = s.check_no_corrupt_frame()
     last = max(shown)
-    intact = len(shown) / last
-    check(intact >= 0.99, "%.2f%% of frames 1..%d shown (want >= 99%%)" % (intact * 100, last))
     n = network(s.summary())
+    # Intact: every frame sent but those lost beyond FEC's reach (frames after a loss wait for
+    # the IDR, which takes a round trip that grows on a loaded machine: not counted here).
+    intact = 1 - n["frames_lost"] / last
+    check(intact >= 0.99, "%.2f%% of frames 1..%d intact (want >= 99%%): %s"
+          % (intact * 100, last, n))
     dropped = int(re.search(r"video_dropped=(\d+)", end).group(1))
+    sent = int(re.search(r"video_datagrams=(\d+)", end).group(1)) + dropped
     check(dropped > 0 and n["fec_recovered_shards"] > 0,
           "no loss or no FEC rebuild (host dropped %d): %s" % (dropped, n))
-    check(abs(n["datagrams_lost"] - dropped) <= dropped * 0.1 + 3,
-          "client counts %d datagrams lost, the host dropped %d" % (n["datagrams_lost"], dropped))
+    host_rate = dropped / sent
+    client_rate = n["datagrams_lost"] / max(1, n["datagrams"] + n["datagrams_lost"])
+    check(abs(host_rate - client_rate) < 0.015, "client sees %.2f%% loss, the host dropped %.2f%%"
+          % (client_rate * 100, host_rate * 100))
     rebuilt = [f for f in s.frames() if f.get("fec_recovered")]
-    check(rebuilt and all(f["fate"] == "presented" for f in rebuilt[:-1]),
-          "frames rebuilt by FEC are not shown")
+    check(rebuilt and all(f["host_frame"] in shown for f in rebuilt[:-1]),
+          "frames rebuilt by FEC were not decoded")
     # The client reports each repaired block to the host (Sunshine's FEC status message).
     # (The last few may still be on their way when the run ends.)
     reported = {int(re.search(r"frame=(\d+)", l).group(1)) for l in reports}
@@ -207,8 +253,8 @@ def burst_loss(ctx):
     check(n["recoveries"] > 0 and n["recovery_ms_max"] > 0, "no recovery counted: %s" % n)
     check(sm["dropped_by"]["lost"] > 0, "lost frames not in dropped_by: %s" % sm["dropped_by"])
     # After each loss, pictures resume: the last frame sent late in the run is shown.
-    check(max(shown) >= sent_frames(end) - 10, "the stream did not recover to the end (last "
-          "shown %d of %d)" % (max(shown), sent_frames(end)))
+    check(max(shown) >= sent_frames(end) - tail_margin(), "the stream did not recover to the "
+          "end (last shown %d of %d)" % (max(shown), sent_frames(end)))
     # Nothing between a loss and its IDR was decoded: each shown run starts at a keyframe.
     keyframes = {f["host_frame"] for f in s.frames() if f.get("keyframe")}
     runs = [n for n in sorted(shown) if n - 1 not in shown]
@@ -228,10 +274,14 @@ def jitter_modes(ctx):
             s.run("--codec", "h264", "--latency-mode", mode, *SMALL, duration=4)
             sent = sent_frames(s.host.wait_for("stream-end ", after=m))
             shown, _ = s.check_no_corrupt_frame()
-            check(len(shown) >= sent - 5, "%s: %d pictures of %d" % (mode, len(shown), sent))
+            check(len(shown) >= sent - tail_margin(), "%s: %d pictures of %d"
+                  % (mode, len(shown), sent))
             sm = s.summary()
             check(network(sm)["frames_lost"] == 0, "%s: frames lost: %s" % (mode, network(sm)))
             frames = [f for f in s.frames() if f["fate"] == "presented"][30:]
+            early = [f["host_frame"] for f in frames if f["decode_start_us"] < f["release_us"]]
+            check(not early, "%s: decoding started before the release time (frames %s)"
+                  % (mode, early[:10]))
             arrival = unevenness(frames, "last_packet_us")
             release = unevenness(frames, "release_us")
             shown_at = unevenness(frames, "presented_us")
@@ -253,6 +303,47 @@ def jitter_modes(ctx):
           "smooth does not pace presentation: " + report)
 
 
+def rfi(ctx):
+    """A host that offers reference frame invalidation (Sunshine with NVENC): with HEVC, a loss
+    FEC cannot repair is answered by invalidating references instead of asking for an IDR; with
+    H.264 the client does not use it (FFmpeg's H.264 decoder mishandles the gaps)."""
+    s = Session(ctx, ["--rfi", "--impair", "loss=3%,burst=12,seed=5"])
+    try:
+        m = s.host.mark()
+        s.run("--codec", "hevc", "--packet-size", "256", *SMALL, duration=4)
+        s.host.wait_for("stream-end ", after=m)
+        rfis, idrs = s.host.events("rfi ", m), s.host.events("idr-request ", m)
+        s.check_no_corrupt_frame("hevc")
+        n = network(s.summary())
+        check(rfis and n["rfi_requests"] > 0 and n["idr_requests"] == 0 and n["recoveries"] > 0,
+              "HEVC: %d invalidations reached the host: %s" % (len(rfis), n))
+        check(len(idrs) == 1, "HEVC: IDR requests besides the opening one: %s" % idrs)
+        m = s.host.mark()
+        s.run("--codec", "h264", "--packet-size", "256", *SMALL, duration=3)
+        s.host.wait_for("stream-end ", after=m)
+        s.check_no_corrupt_frame()
+        n = network(s.summary())
+        check(not s.host.events("rfi ", m) and n["rfi_requests"] == 0 and n["idr_requests"] > 0,
+              "H.264 used reference invalidation: %s" % n)
+    finally:
+        s.stop()
+
+
+def plain_rtsp(ctx):
+    """A host before Sunshine v0.23 answers /launch with rtsp:// (no RTSP encryption): the
+    handshake runs in plain text and the stream plays."""
+    s = Session(ctx, ["--plain-rtsp"])
+    try:
+        s.run(*SMALL, duration=2)
+        launch = s.host.wait_for("launch ")
+        check("corever=0" in launch, "the host did not serve plain RTSP: %s" % launch)
+        s.host.wait_for("stream-end ")
+    finally:
+        s.stop()
+    shown, _ = s.check_no_corrupt_frame("hevc")
+    check(len(shown) > 30, "only %d pictures" % len(shown))
+
+
 def host_ends(ctx):
     """The host ends the stream: the reason is shown and the exit status says whether it was an
     error; the client always leaves cleanly."""
@@ -266,9 +357,10 @@ def host_ends(ctx):
     try:
         for cmd, rc, text in cases:
             m = s.host.mark()
+            if os.path.exists(s.stats):
+                os.unlink(s.stats)
             p = s.popen(*SMALL)
-            s.host.wait_for("client video=", after=m)
-            time.sleep(1.0)
+            wait_presented(s)  # (before the first frame, an end is "could not start")
             s.host.command(cmd)
             r = finish(p, 60)
             check(r.rc == rc and text in r.out + r.err,
@@ -287,8 +379,7 @@ def user_ends(ctx):
     s = Session(ctx)
     try:
         p = s.popen(*SMALL)
-        s.host.wait_for("client video=")
-        time.sleep(1.0)
+        wait_presented(s)
         p.send_signal(signal.SIGINT)
         r = finish(p, 30)
         check(r.rc == 0 and "stream ended by the user" in r.err, "Ctrl+C: exit %d" % r.rc, r)
@@ -305,14 +396,15 @@ def user_ends(ctx):
 
 
 def audio(ctx):
-    """The host's tone arrives: 440 Hz in both channels through SDL's disk driver, with audio
-    FEC repairing the host's 3% loss."""
-    s = Session(ctx, ["--impair", "loss=3%,seed=9"])
+    """The host's tone arrives: 440 Hz in both channels through SDL's disk driver, under loss in
+    bursts: the audio FEC repairs what it can, Opus concealment covers the rest, and the device
+    buffer stays small."""
+    s = Session(ctx, ["--impair", "loss=4%,burst=3,seed=9"])
     raw = ctx.path("audio.raw")
     try:
         env = {"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": raw}
-        r = s.client.ctx.skylight_run(s.args("--codec", "h264", *SMALL, duration=3),
-                                      env=s.client.env(env), expect_rc=0, timeout_s=90)
+        r = ctx.skylight_run(s.args("--codec", "h264", *SMALL, duration=3),
+                             env=s.client.env(env), expect_rc=0, timeout_s=90)
         end = s.host.wait_for("stream-end ")
     finally:
         s.stop()
@@ -321,10 +413,53 @@ def audio(ctx):
     check_tones(chans, [440, 440], r)
     sm = s.summary()
     a, n = sm["audio"], network(sm)
-    check(a["packets"] >= 120, "only %d audio packets in 3 s" % a["packets"])
+    check(a["packets"] >= 300, "only %d audio packets in 3 s" % a["packets"])
     dropped = int(re.search(r"audio_dropped=(\d+)", end).group(1))
     check(dropped > 0 and n["audio_fec_recovered"] > 0,
           "no audio loss or no FEC repair (host dropped %d): %s" % (dropped, n))
+    check(n["audio_packets_lost"] > 0 and a["concealed_frames"] > 0,
+          "no loss beyond FEC, or nothing concealed: %s %s" % (n, a))
+    check(a["buffer_ms_p50"] < 60, "the audio buffer grew: %s" % a)
+
+
+def audio_surround(ctx):
+    """5.1 from the host (channel i a tone of 300 + 100 i Hz, in FL FR FC LFE BL BR), encrypted,
+    comes out in SDL's channel order, each tone in its channel. At 20 Mb/s the host sends high
+    quality surround (one Opus stream per channel); normal quality couples channel pairs at a
+    low bitrate, whose crosstalk would blur a per-channel tone test."""
+    s = Session(ctx)
+    raw = ctx.path("audio51.raw")
+    try:
+        env = {"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": raw}
+        r = ctx.skylight_run(s.args("--audio", "5.1", "--codec", "h264", "--bitrate", "20000",
+                                    *SMALL, duration=3),
+                             env=s.client.env(env), expect_rc=0, timeout_s=90)
+        ann = s.host.wait_for("announce ")
+        check(" audio=6 " in ann and "audio_quality=high" in ann and
+              int(re.search(r"encryption=(\d+)", ann).group(1)) & 0x4,
+              "not encrypted high-quality 5.1 audio: %s" % ann)
+    finally:
+        s.stop()
+    with open(raw, "rb") as f:
+        chans = channels_of(f.read(), 6, r)
+    check_tones(chans, [300, 400, 500, 600, 700, 800], r)
+
+
+def audio_off(ctx):
+    """--audio off plays nothing but keeps pinging the audio port: a host with a 2 s ping
+    timeout keeps the stream up for the whole 4 s run."""
+    s = Session(ctx, ["--ping-timeout", "2"])
+    raw = ctx.path("off.raw")
+    try:
+        env = {"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": raw}
+        ctx.skylight_run(s.args("--audio", "off", *SMALL, duration=4), env=s.client.env(env),
+                         expect_rc=0, timeout_s=90)
+        end = s.host.wait_for("stream-end ")
+    finally:
+        s.stop()
+    check("reason=client-disconnect" in end, "the host ended the stream: %s" % end)
+    check(not os.path.exists(raw) or os.path.getsize(raw) == 0, "sound was played")
+    check("audio" not in s.summary(), "audio figures with --audio off")
 
 
 def encrypted(ctx):
@@ -341,7 +476,8 @@ def encrypted(ctx):
         bits = int(re.search(r"encryption=(\d+)", ann).group(1))
         check(bits & 0x2, "%s: video encryption not on (%s)" % (mode, ann))
         shown, _ = s.check_no_corrupt_frame()
-        check(len(shown) >= sent - 3, "%s: %d pictures of %d" % (mode, len(shown), sent))
+        check(len(shown) >= sent - tail_margin(), "%s: %d pictures of %d"
+              % (mode, len(shown), sent))
 
 
 def codecs(ctx):
@@ -359,7 +495,8 @@ def codecs(ctx):
             check("codec=%s" % codec in ann and ("hdr=1" in ann) == hdr, ann)
             sent = sent_frames(s.host.wait_for("stream-end ", after=m))
             shown, _ = s.check_no_corrupt_frame(fmt)
-            check(len(shown) >= sent - 3, "%s: %d pictures of %d" % (codec, len(shown), sent))
+            check(len(shown) >= sent - tail_margin(30), "%s: %d pictures of %d"
+                  % (codec, len(shown), sent))
             with open(s.md5) as f:
                 sizes = {int(fr[4]) for fr in skytest.parse_framemd5(f.read())}
             want = 320 * 240 * 3 // 2 * (2 if hdr else 1)  # 4:2:0, 16-bit samples for 10-bit
@@ -451,5 +588,6 @@ def bad_hosts(ctx):
 
 
 if __name__ == "__main__":
-    skytest.main([lossless, fec_loss, burst_loss, jitter_modes, host_ends, user_ends, audio,
-                  encrypted, codecs, video_file, window, bad_hosts])
+    skytest.main([lossless, fec_loss, burst_loss, jitter_modes, rfi, plain_rtsp, host_ends,
+                  user_ends, audio, audio_surround, audio_off, encrypted, codecs, video_file,
+                  window, bad_hosts])

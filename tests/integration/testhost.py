@@ -88,9 +88,10 @@ class TestHost:
         fail("the test host never printed %r; its last lines: %r\n  stderr: %s"
              % (prefix, self.lines[-30:], self.stderr_tail()))
 
-    def events(self, prefix):
+    def events(self, prefix, after=0):
+        """The event lines starting with prefix, from index `after` on (see mark())."""
         with self.lock:
-            return [l for l in self.lines if l.startswith(prefix)]
+            return [l for l in self.lines[after:] if l.startswith(prefix)]
 
     def mark(self):
         """The number of event lines so far (for wait_for's `after`)."""

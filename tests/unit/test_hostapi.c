@@ -259,6 +259,23 @@ static void test_pair_fields(void **state)
     free(body);
 }
 
+static void test_addr_is_local(void **state)
+{
+    (void)state;
+    static const char *const local[] = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.9",
+                                        "192.168.1.20", "169.254.3.4", "::1", "fe80::1%eth0",
+                                        "fd12:3456::1", "::ffff:192.168.0.7"};
+    static const char *const remote[] = {"8.8.8.8", "172.32.0.1", "172.15.0.1", "100.64.0.5",
+                                         "192.169.0.1", "2001:db8::1", "::ffff:8.8.8.8",
+                                         "gaming-pc", "", "1.2.3"};
+    for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+        if (!sky_host_addr_is_local(local[i]))
+            fail_msg("%s should be local", local[i]);
+    for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++)
+        if (sky_host_addr_is_local(remote[i]))
+            fail_msg("%s should be remote", remote[i]);
+}
+
 static void test_host_addr(void **state)
 {
     (void)state;
@@ -339,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_launch),
         cmocka_unit_test(test_pair_fields),
         cmocka_unit_test(test_host_addr),
+        cmocka_unit_test(test_addr_is_local),
         cmocka_unit_test(test_urls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
