@@ -118,7 +118,7 @@ def main():
                     js = os.path.join(tmp, "stream.jsonl")
                     run([sky, "stream", host.addr, "--headless", "--codec", "h264", "--width",
                          "1920", "--height", "1080", "--fps", "60", "--bitrate",
-                         str(mbps * 1000 * 2), "--latency-mode", "lowest", "--audio", "off",
+                         str(mbps * 1000), "--latency-mode", "lowest", "--audio", "off",
                          "--duration", str(a.seconds), "--stats-json", js], env)
                     st.append(summary_of(js))
                     jp = os.path.join(tmp, "play.jsonl")

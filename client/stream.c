@@ -208,10 +208,13 @@ void sky_stream_usage(void)
 
 /* ---- callbacks from other threads: flags only ---- */
 
+/* From the control or the video receive thread: the stream is over. The presenter sees the
+ * flag on its next round; in a window, an event makes that round come at once. */
 static void on_control_end(void *opaque)
 {
     Session *s = opaque;
     atomic_store(&s->ended, true);
+    sky_presenter_wake(s->presenter);
 }
 
 static void need_keyframe(void *opaque)
