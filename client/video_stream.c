@@ -96,25 +96,35 @@ static void fail(SkyVideoStream *vs, SkyControlEnd why)
         vs->cfg.on_end(vs->cfg.opaque);
 }
 
-/* Frames that never reach the decoder still get a timeline (dropped, with the reason). */
+/* What the pipeline is told about a frame from the network. */
+static SkyFrameMeta frame_meta(const SkyAsmFrameInfo *fi)
+{
+    return (SkyFrameMeta){
+        .pts_us = (int64_t)fi->rtp_ts * 1000 / 90,
+        .pts = fi->frame_index, /* --frame-md5 lines carry the host's frame number */
+        .duration = 1,
+        .keyframe = fi->frame_type == SKY_FRAME_TYPE_IDR,
+        .net = {.valid = true,
+                .host_frame = fi->frame_index,
+                .frame_type = fi->frame_type,
+                .first_packet_us = fi->first_packet_us,
+                .last_packet_us = fi->last_packet_us,
+                .host_latency_us = (uint32_t)fi->host_latency_100us * 100,
+                .data_shards = fi->data_shards,
+                .parity_shards = fi->parity_shards,
+                .recovered_shards = fi->recovered_shards},
+    };
+}
+
+/* Frames that never reach the decoder still get a timeline (dropped, with the reason); a lost
+ * one (fi NULL) has only its number. */
 static void report_unused(SkyVideoStream *vs, const SkyAsmFrameInfo *fi, uint32_t host_frame,
                           SkyDropReason why)
 {
     SkyFrameMeta meta = {.net = {.valid = true, .host_frame = host_frame}};
-    uint32_t size = 0;
-    if (fi) {
-        size = (uint32_t)fi->len;
-        meta.keyframe = fi->frame_type == SKY_FRAME_TYPE_IDR;
-        meta.pts_us = (int64_t)fi->rtp_ts * 1000 / 90;
-        meta.net.frame_type = fi->frame_type;
-        meta.net.first_packet_us = fi->first_packet_us;
-        meta.net.last_packet_us = fi->last_packet_us;
-        meta.net.host_latency_us = (uint32_t)fi->host_latency_100us * 100;
-        meta.net.data_shards = fi->data_shards;
-        meta.net.parity_shards = fi->parity_shards;
-        meta.net.recovered_shards = fi->recovered_shards;
-    }
-    sky_video_pipeline_skip(vs->cfg.vp, &meta, size, why);
+    if (fi)
+        meta = frame_meta(fi);
+    sky_video_pipeline_skip(vs->cfg.vp, &meta, fi ? (uint32_t)fi->len : 0, why);
 }
 
 /* Folds new decode times from the decoder thread into the jitter clock. */
@@ -146,17 +156,10 @@ static void deliver(SkyVideoStream *vs, const SkyAsmFrameInfo *fi, int64_t now)
     memcpy(pkt->data, au, fi->len);
     if (key)
         pkt->flags |= AV_PKT_FLAG_KEY;
-    SkyFrameMeta meta = {
-        .pts_us = (int64_t)fi->rtp_ts * 1000 / 90,
-        .pts = fi->frame_index, /* --frame-md5 lines carry the host's frame number */
-        .duration = 1,
-        .keyframe = key,
-        .release_us = jt.release_us > now ? jt.release_us : 0,
-        .present_us = jt.present_us,
-        .net = {true, fi->frame_index, fi->frame_type, fi->first_packet_us, fi->last_packet_us,
-                (uint32_t)fi->host_latency_100us * 100, fi->data_shards, fi->parity_shards,
-                fi->recovered_shards, jt.release_us > now ? jt.release_us : now},
-    };
+    SkyFrameMeta meta = frame_meta(fi);
+    meta.release_us = jt.release_us > now ? jt.release_us : 0;
+    meta.present_us = jt.present_us;
+    meta.net.release_us = jt.release_us > now ? jt.release_us : now;
     /* Never block the receive thread: a full queue means the decoder cannot keep up, and the
      * frame is gone (its successors need a keyframe). */
     int ret = sky_video_pipeline_submit(vs->cfg.vp, &pkt, &meta, 0);

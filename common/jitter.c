@@ -22,7 +22,8 @@ struct SkyJitter {
     SkyJitterCfg cfg;
     bool have_base;
     uint32_t last_ts;
-    int64_t ts_ext_us;         /* extended timestamp of the last frame, in µs of host time */
+    int64_t ts_ext;            /* extended timestamp of the last frame, in clock ticks */
+    int64_t ts_ext_us;         /* the same in µs of host time (converted once, no drift) */
     int64_t t0_us;             /* arrival of the first frame: the origin of y */
     int64_t last_arrival_us;
     /* Least-squares fit of y = a + b x (x host time, y arrival, both µs since the first
@@ -109,7 +110,8 @@ SkyJitterTimes sky_jitter_frame(SkyJitter *j, uint32_t ts, int64_t arrival_us)
     int64_t dt = 0;
     if (j->have_base) {
         int32_t dts = (int32_t)(ts - j->last_ts);
-        j->ts_ext_us += (int64_t)dts * 1000000 / (int64_t)j->cfg.clock_hz;
+        j->ts_ext += dts;
+        j->ts_ext_us = j->ts_ext * 1000000 / (int64_t)j->cfg.clock_hz;
         dt = arrival_us - j->last_arrival_us;
         /* A jump far outside what the network does: start over from this frame. */
         double d = (double)(arrival_us - j->t0_us) - (double)j->ts_ext_us;
@@ -120,7 +122,7 @@ SkyJitterTimes sky_jitter_frame(SkyJitter *j, uint32_t ts, int64_t arrival_us)
     }
     if (!j->have_base) {
         j->have_base = true;
-        j->ts_ext_us = 0;
+        j->ts_ext = j->ts_ext_us = 0;
         j->t0_us = arrival_us;
     }
     j->last_ts = ts;
