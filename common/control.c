@@ -6,30 +6,9 @@
 
 #include "common/bytes.h"
 #include "common/crypto.h"
+#include "common/input.h"
 #include "common/seq.h"
 
-/* Input packet magics (LE32 after the BE32 size) that decide a channel. */
-#define INPUT_KEY_DOWN 0x00000003u
-#define INPUT_KEY_UP 0x00000004u
-#define INPUT_MOUSE_ABS 0x00000005u
-#define INPUT_MOUSE_REL 0x00000007u
-#define INPUT_MOUSE_DOWN 0x00000008u
-#define INPUT_MOUSE_UP 0x00000009u
-#define INPUT_SCROLL 0x0000000Au
-#define INPUT_MULTI_CONTROLLER 0x0000000Cu
-#define INPUT_HAPTICS 0x0000000Du
-#define INPUT_UTF8 0x00000017u
-#define INPUT_HSCROLL 0x55000001u
-#define INPUT_TOUCH 0x55000002u
-#define INPUT_PEN 0x55000003u
-#define INPUT_CONTROLLER_ARRIVAL 0x55000004u
-#define INPUT_CONTROLLER_TOUCH 0x55000005u
-#define INPUT_CONTROLLER_MOTION 0x55000006u
-#define INPUT_CONTROLLER_BATTERY 0x55000007u
-
-#define TOUCH_EVENT_HOVER 0
-#define TOUCH_EVENT_MOVE 3
-#define MOTION_GYRO 2
 
 #define RUMBLE_FILLER 0x00C0FFEEu /* what Sunshine writes in the rumble message's unused word */
 
@@ -337,7 +316,7 @@ static uint8_t per_controller(uint8_t base, uint32_t controller)
 
 static bool is_hover_or_move(uint8_t event_type)
 {
-    return event_type == TOUCH_EVENT_HOVER || event_type == TOUCH_EVENT_MOVE;
+    return event_type == SKY_TOUCH_HOVER || event_type == SKY_TOUCH_MOVE;
 }
 
 static float read_float_le(SkyReader *rd)
@@ -362,55 +341,55 @@ static SkyControlRoute input_route(const uint8_t *pkt, size_t len, unsigned hint
     SkyReader body = rd;
 
     switch (magic) {
-    case INPUT_KEY_DOWN:
-    case INPUT_KEY_UP:
+    case SKY_INPUT_KEY_DOWN:
+    case SKY_INPUT_KEY_UP:
         r.channel = SKY_CONTROL_CH_KEYBOARD;
         break;
-    case INPUT_UTF8:
+    case SKY_INPUT_UTF8:
         r.channel = SKY_CONTROL_CH_UTF8;
         break;
-    case INPUT_MOUSE_ABS:
-    case INPUT_MOUSE_REL:
-    case INPUT_MOUSE_DOWN:
-    case INPUT_MOUSE_UP:
-    case INPUT_SCROLL:
-    case INPUT_HSCROLL:
+    case SKY_INPUT_MOUSE_ABS:
+    case SKY_INPUT_MOUSE_REL:
+    case SKY_INPUT_MOUSE_DOWN:
+    case SKY_INPUT_MOUSE_UP:
+    case SKY_INPUT_SCROLL:
+    case SKY_INPUT_HSCROLL:
         r.channel = SKY_CONTROL_CH_MOUSE;
         break;
-    case INPUT_MULTI_CONTROLLER:
+    case SKY_INPUT_MULTI_CONTROLLER:
         /* LE16 0x001A, then LE16 controller number */
         if (sky_rd_skip(&body, 2) && sky_rd_u16le(&body, &controller16))
             r.channel = per_controller(SKY_CONTROL_CH_GAMEPAD_BASE, controller16);
         break;
-    case INPUT_HAPTICS:
+    case SKY_INPUT_HAPTICS:
         break;
-    case INPUT_TOUCH:
+    case SKY_INPUT_TOUCH:
         if (sky_rd_u8(&body, &b0)) {
             r.channel = SKY_CONTROL_CH_TOUCH;
             if (is_hover_or_move(b0))
                 r.delivery = SKY_CONTROL_UNRELIABLE;
         }
         break;
-    case INPUT_PEN:
+    case SKY_INPUT_PEN:
         if (sky_rd_u8(&body, &b0)) {
             r.channel = SKY_CONTROL_CH_PEN;
             if (is_hover_or_move(b0) && !(hints & SKY_CONTROL_ROUTE_PEN_BUTTONS_CHANGED))
                 r.delivery = SKY_CONTROL_UNRELIABLE;
         }
         break;
-    case INPUT_CONTROLLER_ARRIVAL:
-    case INPUT_CONTROLLER_BATTERY:
+    case SKY_INPUT_CONTROLLER_ARRIVAL:
+    case SKY_INPUT_CONTROLLER_BATTERY:
         if (sky_rd_u8(&body, &b0))
             r.channel = per_controller(SKY_CONTROL_CH_GAMEPAD_BASE, b0);
         break;
-    case INPUT_CONTROLLER_TOUCH:
+    case SKY_INPUT_CONTROLLER_TOUCH:
         if (sky_rd_u8(&body, &b0) && sky_rd_u8(&body, &b1)) {
             r.channel = per_controller(SKY_CONTROL_CH_GAMEPAD_BASE, b0);
             if (is_hover_or_move(b1))
                 r.delivery = SKY_CONTROL_UNRELIABLE;
         }
         break;
-    case INPUT_CONTROLLER_MOTION:
+    case SKY_INPUT_CONTROLLER_MOTION:
         /* controller, motion type, 2 zero bytes, LE float x, y, z */
         if (sky_rd_u8(&body, &b0) && sky_rd_u8(&body, &b1) && sky_rd_skip(&body, 2)) {
             float x = read_float_le(&body), y = read_float_le(&body), z = read_float_le(&body);
@@ -418,7 +397,7 @@ static SkyControlRoute input_route(const uint8_t *pkt, size_t len, unsigned hint
                 break;
             r.channel = per_controller(SKY_CONTROL_CH_SENSOR_BASE, b0);
             /* A gyroscope at rest (0, 0, 0) must arrive, or the host keeps the last motion. */
-            if (!(b1 == MOTION_GYRO && x == 0.0f && y == 0.0f && z == 0.0f))
+            if (!(b1 == SKY_MOTION_GYRO && x == 0.0f && y == 0.0f && z == 0.0f))
                 r.delivery = SKY_CONTROL_UNRELIABLE;
         }
         break;
