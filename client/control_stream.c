@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/queue.h"
+#include "common/stats.h"
 #include "common/time.h"
 
 #define TAG "control"
@@ -29,6 +30,7 @@
 typedef struct OutMsg {
     size_t len;
     unsigned hints;
+    int64_t capture_us; /* input: when the event was captured (0: not input) */
     uint8_t data[SKY_CONTROL_MAX_MSG];
 } OutMsg;
 
@@ -57,6 +59,7 @@ struct SkyControlStream {
     atomic_bool saw_frame;
     _Atomic uint32_t rtt_ms, rtt_var_ms;
     _Atomic uint64_t sent, received, dropped_auth;
+    SkyHistogram input_latency; /* capture -> handed to the socket, µs (any thread reads) */
 };
 
 static pthread_once_t g_enet_once = PTHREAD_ONCE_INIT;
@@ -174,15 +177,31 @@ static void service(SkyControlStream *cs)
     }
 }
 
+/* Sends what other threads queued, then flushes ENet at once so input leaves now; an input
+ * message's capture-to-socket time is taken after the flush (the sendmsg). */
 static void send_queued(SkyControlStream *cs)
 {
     void *item;
+    int64_t captured[OUT_SLOTS];
+    int n_captured = 0;
+    bool any = false;
     while (sky_queue_pop(cs->out_q, &item, NULL, 0) == 0) {
         OutMsg *m = item;
-        if (!atomic_load(&cs->ended) && transmit(cs, m->data, m->len, m->hints) < 0)
-            SKY_LOGW(TAG, "could not send a control message");
+        if (!atomic_load(&cs->ended)) {
+            if (transmit(cs, m->data, m->len, m->hints) < 0)
+                SKY_LOGW(TAG, "could not send a control message");
+            else if (m->capture_us > 0 && n_captured < OUT_SLOTS)
+                captured[n_captured++] = m->capture_us;
+            any = true;
+        }
         sky_queue_push(cs->free_q, m, 0, 0);
     }
+    if (!any)
+        return;
+    enet_host_flush(cs->host);
+    int64_t now = sky_time_us();
+    for (int i = 0; i < n_captured; i++)
+        sky_hist_record(&cs->input_latency, (uint64_t)(now > captured[i] ? now - captured[i] : 0));
 }
 
 static void *control_thread(void *arg)
@@ -313,6 +332,7 @@ int sky_control_stream_start(SkyControlStream **out, const SkyControlStreamCfg *
         return SKY_ERR(ENOMEM);
     cs->cfg = *cfg;
     cs->limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
+    sky_hist_init(&cs->input_latency);
     memcpy(cs->key, cfg->key, 16);
     cs->cfg.key = cs->key;
     cs->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -388,8 +408,8 @@ void sky_control_stream_stop(SkyControlStream **pcs)
     *pcs = NULL;
 }
 
-int sky_control_stream_send(SkyControlStream *cs, const uint8_t *msg, size_t len,
-                            unsigned route_hints)
+int sky_control_stream_send_at(SkyControlStream *cs, const uint8_t *msg, size_t len,
+                               unsigned route_hints, int64_t capture_us)
 {
     if (atomic_load(&cs->ended))
         return SKY_ERR(EPIPE);
@@ -402,6 +422,7 @@ int sky_control_stream_send(SkyControlStream *cs, const uint8_t *msg, size_t len
     memcpy(m->data, msg, len);
     m->len = len;
     m->hints = route_hints;
+    m->capture_us = capture_us;
     int ret = sky_queue_push(cs->out_q, m, 0, 0);
     if (ret < 0) {
         sky_queue_push(cs->free_q, m, 0, 0);
@@ -409,6 +430,12 @@ int sky_control_stream_send(SkyControlStream *cs, const uint8_t *msg, size_t len
     }
     wake(cs);
     return 0;
+}
+
+int sky_control_stream_send(SkyControlStream *cs, const uint8_t *msg, size_t len,
+                            unsigned route_hints)
+{
+    return sky_control_stream_send_at(cs, msg, len, route_hints, 0);
 }
 
 int sky_control_stream_request_idr(SkyControlStream *cs)
@@ -437,6 +464,9 @@ void sky_control_stream_status(SkyControlStream *cs, SkyControlStatus *out)
     out->sent = atomic_load(&cs->sent);
     out->received = atomic_load(&cs->received);
     out->dropped_auth = atomic_load(&cs->dropped_auth);
+    out->input_sent = sky_hist_count(&cs->input_latency);
+    out->input_p50_us = sky_hist_percentile(&cs->input_latency, 50);
+    out->input_p99_us = sky_hist_percentile(&cs->input_latency, 99);
 }
 
 void sky_control_stream_saw_frame(SkyControlStream *cs)

@@ -1,6 +1,6 @@
 /* The control stream: one ENet connection to the host (UDP 47999), owned by one thread. It
  * sends the session's opening messages, a ping every 100 ms (the host ends a session that is
- * silent for 10 s), keyframe and reference-invalidation requests and, later, input; it receives
+ * silent for 10 s), keyframe and reference-invalidation requests and input; it receives
  * the host's messages (termination, HDR mode, rumble, ...). Other threads hand it messages
  * through a bounded queue and an eventfd, so a message leaves at once instead of waiting for a
  * poll timeout. Messages are sealed with the session key when the host asked for control
@@ -47,6 +47,10 @@ void sky_control_stream_stop(SkyControlStream **cs);
  * sky_control_route(). SKY_ERR(EAGAIN) if the queue is full, SKY_ERR(EPIPE) after the end. */
 int sky_control_stream_send(SkyControlStream *cs, const uint8_t *msg, size_t len,
                             unsigned route_hints);
+/* The same for an input message captured at capture_us (sky_time_us): its capture-to-socket
+ * time is measured when it is handed to the socket. */
+int sky_control_stream_send_at(SkyControlStream *cs, const uint8_t *msg, size_t len,
+                               unsigned route_hints, int64_t capture_us);
 int sky_control_stream_request_idr(SkyControlStream *cs);
 int sky_control_stream_request_rfi(SkyControlStream *cs, uint32_t first, uint32_t last);
 
@@ -57,6 +61,8 @@ typedef struct SkyControlStatus {
     double rtt_ms, rtt_var_ms; /* ENet's round-trip estimate */
     uint64_t sent, received;   /* messages */
     uint64_t dropped_auth;     /* host messages whose tag did not verify (dropped) */
+    uint64_t input_sent;       /* input messages handed to the socket */
+    uint64_t input_p50_us, input_p99_us; /* their capture -> socket time (whole session) */
 } SkyControlStatus;
 
 /* Any thread: a snapshot. */

@@ -3,6 +3,7 @@
 #include "client/presenter.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,12 @@ struct SkyPresenter {
     SkyVideoPipeline *vp;
     Uint32 wake_event;
     atomic_bool wake_pending;
+    atomic_bool events;           /* SDL events are read (a window, or headless input) */
+    /* The overlay's figures since its last update. */
+    int64_t overlay_next_us;
+    uint64_t overlay_frames;
+    int64_t overlay_decode_us;
+    SkyNetFigures overlay_net;
 };
 
 int sky_presenter_create(SkyPresenter **out, SkyRender *render, SkyStatsOut *stats,
@@ -35,14 +42,13 @@ int sky_presenter_create(SkyPresenter **out, SkyRender *render, SkyStatsOut *sta
     if (hooks)
         p->hooks = *hooks;
     p->quit = quit;
-    if (render) {
-        p->wake_event = SDL_RegisterEvents(1);
-        if (p->wake_event == (Uint32)-1) {
-            free(p);
-            return SKY_ERR(ENOSPC);
-        }
+    p->wake_event = SDL_RegisterEvents(1);
+    if (p->wake_event == (Uint32)-1) {
+        free(p);
+        return SKY_ERR(ENOSPC);
     }
     atomic_init(&p->wake_pending, false);
+    atomic_init(&p->events, render != NULL);
     *out = p;
     return 0;
 }
@@ -58,10 +64,54 @@ void sky_presenter_attach(SkyPresenter *p, SkyVideoPipeline *vp)
     p->vp = vp;
 }
 
+void sky_presenter_read_events(SkyPresenter *p)
+{
+    atomic_store(&p->events, true);
+}
+
+void sky_presenter_toggle_overlay(SkyPresenter *p)
+{
+    if (!p->render)
+        return;
+    sky_render_toggle_overlay(p->render);
+    p->overlay_next_us = 0; /* fill it at once */
+}
+
+/* Once a second while the overlay is shown: the figures a player looks at. */
+static void overlay_update(SkyPresenter *p, int64_t now, const SkyAudioFigures *af,
+                           const SkyNetFigures *nf)
+{
+    if (!p->render || !sky_render_overlay_shown(p->render) || now < p->overlay_next_us)
+        return;
+    double secs = p->overlay_next_us ? (now - p->overlay_next_us + 1e6) / 1e6 : 0;
+    char text[512];
+    int n = snprintf(text, sizeof(text), "%.1f fps, decode %.2f ms",
+                     secs > 0 ? p->overlay_frames / secs : 0,
+                     p->overlay_frames ? p->overlay_decode_us / 1e3 / p->overlay_frames : 0);
+    if (nf->active && n > 0 && (size_t)n < sizeof(text)) {
+        const SkyNetFigures *o = &p->overlay_net;
+        n += snprintf(text + n, sizeof(text) - (size_t)n,
+                      "\nvideo %.1f Mb/s, %llu datagrams lost, %llu frames lost\n"
+                      "rtt %.1f ms, jitter buffer %.1f ms\ninput to socket p50/p99 %.2f/%.2f ms",
+                      secs > 0 ? (nf->video_bytes - o->video_bytes) * 8 / 1e6 / secs : 0,
+                      (unsigned long long)(nf->datagrams_lost - o->datagrams_lost),
+                      (unsigned long long)(nf->frames_lost - o->frames_lost), nf->rtt_ms,
+                      nf->jitter_target_ms, nf->input_p50_us / 1e3, nf->input_p99_us / 1e3);
+    }
+    if (af->active && n > 0 && (size_t)n < sizeof(text))
+        snprintf(text + n, sizeof(text) - (size_t)n, "\naudio buffer %.1f ms, %llu concealed",
+                 af->buffer_ms_p50, (unsigned long long)af->concealed_frames);
+    sky_render_overlay_text(p->render, text);
+    p->overlay_net = *nf;
+    p->overlay_frames = 0;
+    p->overlay_decode_us = 0;
+    p->overlay_next_us = now + 1000000;
+}
+
 void sky_presenter_wake(void *opaque)
 {
     SkyPresenter *p = opaque;
-    if (!p->render || atomic_exchange(&p->wake_pending, true))
+    if (!atomic_load(&p->events) || atomic_exchange(&p->wake_pending, true))
         return;
     SDL_Event ev = {.type = p->wake_event};
     SDL_PushEvent(&ev);
@@ -78,6 +128,8 @@ static void present(SkyPresenter *p, AVFrame **frame, SkyFrameTiming *t)
         t->presented_us = 0;
     } else {
         t->fate = SKY_FATE_PRESENTED;
+        p->overlay_frames++;
+        p->overlay_decode_us += t->decode_end_us - t->decode_start_us;
     }
     sky_stats_out_frame_done(p->stats, t);
     av_frame_free(frame);
@@ -91,12 +143,14 @@ static void handle_event(SkyPresenter *p, const SDL_Event *ev)
             *p->quit = 1;
         return;
     case SDL_WINDOWEVENT:
+        if (!p->render)
+            break;
         if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
             ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
             sky_render_redraw(p->render);
         break;
     case SDL_KEYDOWN:
-        if (ev->key.keysym.sym == SDLK_F11) {
+        if (p->render && ev->key.keysym.sym == SDLK_F11) {
             sky_render_toggle_fullscreen(p->render);
             return;
         }
@@ -118,7 +172,8 @@ int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why)
             *why = SKY_PRESENTER_END_USER;
             return 0;
         }
-        if (p->render) {
+        bool events = atomic_load(&p->events);
+        if (events) {
             SDL_Event ev;
             /* Wait for an event, a picture, or a smooth-mode picture's present time. */
             int wait = EVENT_WAIT_MS;
@@ -138,7 +193,7 @@ int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why)
         }
         AVFrame *frame = NULL;
         SkyFrameTiming t;
-        int ret = sky_video_pipeline_take(p->vp, &frame, &t, p->render ? 0 : EVENT_WAIT_MS * 1000);
+        int ret = sky_video_pipeline_take(p->vp, &frame, &t, events ? 0 : EVENT_WAIT_MS * 1000);
         if (ret == 0) {
             present(p, &frame, &t);
         } else if (ret == SKY_ERR(EPIPE)) {
@@ -152,6 +207,7 @@ int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why)
         memset(&nf, 0, sizeof(nf));
         bool stop = p->hooks.tick && p->hooks.tick(p->hooks.opaque, now, &af, &nf);
         sky_stats_out_tick(p->stats, now, &af, nf.active ? &nf : NULL);
+        overlay_update(p, now, &af, &nf);
         if (stop) {
             *why = SKY_PRESENTER_END_HOOK;
             return 0;

@@ -33,6 +33,11 @@ int sky_presenter_create(SkyPresenter **out, SkyRender *render, SkyStatsOut *sta
 void sky_presenter_destroy(SkyPresenter **p);
 /* The pipeline to take pictures from (made after the presenter, since its wake is ours). */
 void sky_presenter_attach(SkyPresenter *p, SkyVideoPipeline *vp);
+/* Headless: read SDL events too (the caller has initialised SDL's event subsystem), for input.
+ * A window always does. */
+void sky_presenter_read_events(SkyPresenter *p);
+/* Shows or hides the stats overlay (a window only). */
+void sky_presenter_toggle_overlay(SkyPresenter *p);
 /* A video pipeline `wake` callback (decoder thread); opaque is the presenter. */
 void sky_presenter_wake(void *opaque);
 

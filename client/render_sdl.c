@@ -2,9 +2,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <SDL.h>
+#include <SDL_ttf.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -38,6 +41,12 @@ struct SkyRender {
     bool fullscreen;
     struct SwsContext *sws;
     AVFrame *converted; /* 8-bit 4:2:0 copy for formats SDL cannot take */
+    /* The stats overlay (Ctrl+Alt+Shift+S). */
+    bool overlay;
+    bool ttf_started;
+    TTF_Font *font;
+    SDL_Texture *overlay_tex;
+    int overlay_w, overlay_h;
 };
 
 void sky_render_letterbox(int out_w, int out_h, double dar, int *x, int *y, int *w, int *h)
@@ -127,6 +136,12 @@ void sky_render_destroy(SkyRender **pr)
         return;
     sws_freeContext(r->sws);
     av_frame_free(&r->converted);
+    if (r->overlay_tex)
+        SDL_DestroyTexture(r->overlay_tex);
+    if (r->font)
+        TTF_CloseFont(r->font);
+    if (r->ttf_started)
+        TTF_Quit();
     if (r->texture)
         SDL_DestroyTexture(r->texture);
     if (r->renderer)
@@ -207,6 +222,14 @@ static void draw(SkyRender *r)
         SDL_Rect dst = {x, y, w, h};
         SDL_RenderCopy(r->renderer, r->texture, NULL, &dst);
     }
+    if (r->overlay && r->overlay_tex) {
+        SDL_Rect box = {0, 0, r->overlay_w + 16, r->overlay_h + 12};
+        SDL_Rect text = {8, 6, r->overlay_w, r->overlay_h};
+        SDL_SetRenderDrawBlendMode(r->renderer, SDL_BLENDMODE_BLEND);
+        SDL_SetRenderDrawColor(r->renderer, 0, 0, 0, 160);
+        SDL_RenderFillRect(r->renderer, &box);
+        SDL_RenderCopy(r->renderer, r->overlay_tex, NULL, &text);
+    }
     SDL_RenderPresent(r->renderer);
 }
 
@@ -270,4 +293,62 @@ void sky_render_toggle_fullscreen(SkyRender *r)
                                                                  : (SkyWindowMode)r->opts.window_mode;
     r->fullscreen = !r->fullscreen;
     SDL_SetWindowFullscreen(r->window, r->fullscreen ? window_flags(m) : 0);
+}
+
+/* ---- Stats overlay ---- */
+
+/* The font: $SKYLIGHT_FONT, the installed copy, or the source tree's (a build run in place). */
+static TTF_Font *open_font(int size)
+{
+    const char *env = getenv("SKYLIGHT_FONT");
+    const char *paths[] = {env, SKY_INSTALL_DATADIR "/skylight/DejaVuSansMono.ttf",
+                           SKY_SOURCE_ASSETS "/DejaVuSansMono.ttf"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        if (!paths[i] || !paths[i][0])
+            continue;
+        TTF_Font *f = TTF_OpenFont(paths[i], size);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+void sky_render_toggle_overlay(SkyRender *r)
+{
+    if (!r->ttf_started) {
+        if (TTF_Init() < 0) {
+            SKY_LOGW(TAG, "no stats overlay: %s", TTF_GetError());
+            return;
+        }
+        r->ttf_started = true;
+        r->font = open_font(14);
+        if (!r->font)
+            SKY_LOGW(TAG, "no stats overlay: its font is missing (%s)", TTF_GetError());
+    }
+    if (!r->font)
+        return;
+    r->overlay = !r->overlay;
+    SKY_LOGI(TAG, "stats overlay %s", r->overlay ? "on" : "off");
+    draw(r);
+}
+
+bool sky_render_overlay_shown(const SkyRender *r)
+{
+    return r->overlay;
+}
+
+void sky_render_overlay_text(SkyRender *r, const char *text)
+{
+    if (!r->overlay || !r->font)
+        return;
+    SDL_Color white = {255, 255, 255, 255};
+    SDL_Surface *surf = TTF_RenderUTF8_Blended_Wrapped(r->font, text, white, 0);
+    if (!surf)
+        return;
+    if (r->overlay_tex)
+        SDL_DestroyTexture(r->overlay_tex);
+    r->overlay_tex = SDL_CreateTextureFromSurface(r->renderer, surf);
+    r->overlay_w = surf->w;
+    r->overlay_h = surf->h;
+    SDL_FreeSurface(surf);
 }

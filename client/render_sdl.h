@@ -41,6 +41,14 @@ void sky_render_redraw(SkyRender *r);
 void sky_render_toggle_fullscreen(SkyRender *r);
 uint32_t sky_render_window_id(const SkyRender *r);
 
+/* The stats overlay: a few lines of text over the top-left corner of the picture, shown on the
+ * next draw. The font is opened the first time it is shown (SDL2_ttf); without it the overlay
+ * stays off, with a warning. */
+void sky_render_toggle_overlay(SkyRender *r);
+bool sky_render_overlay_shown(const SkyRender *r);
+/* Lines separated by '\n'; ignored while the overlay is off. */
+void sky_render_overlay_text(SkyRender *r, const char *text);
+
 /* The letterbox rectangle for a picture of display aspect `dar` in an output of w x h.
  * Exposed for tests. */
 void sky_render_letterbox(int out_w, int out_h, double dar, int *x, int *y, int *w, int *h);

@@ -9,6 +9,7 @@
  *   audio     the audio output (audio thread, SDL callback)
  *   record    --record FILE
  *   control   the ENet control stream (control thread)
+ *   input     keyboard, mouse, touch and gamepads to the host (input thread)
  *   video     the video receiver (receive thread)
  *   audionet  the audio receiver (receive thread)
  *   run       the main thread presents until the stream ends
@@ -16,6 +17,7 @@
  * Threads: this file runs on the main thread (docs/threading.md lists the others). */
 #include "client/stream.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,6 +37,8 @@
 #include "client/host_client.h"
 #include "client/http.h"
 #include "client/identity.h"
+#include "client/input.h"
+#include "client/input_script.h"
 #include "client/presenter.h"
 #include "client/recorder.h"
 #include "client/render_sdl.h"
@@ -139,6 +143,7 @@ typedef struct Session {
     StreamOpts opts;
     SkyDecoderOpts decoder_opts;
     SkyRenderOpts render_opts;
+    SkyInputOpts input_opts;
     SkyGlobalOpts global;
     const char *host_arg, *app_arg;
     char config_dir[4096];
@@ -161,6 +166,9 @@ typedef struct Session {
     SkyAudio *audio;
     SkyRecorder *recorder;
     SkyControlStream *control;
+    bool sdl_events;           /* headless: SDL's event queue initialised for input */
+    SkyInput *input;
+    SkyInputScript *script;
     SkyVideoStream *video;
     /* The video stream as the decoder thread's callbacks see it: published once started,
      * freed only after the pipeline (so after its decoder thread). */
@@ -170,6 +178,10 @@ typedef struct Session {
 
     /* Set from other threads. */
     atomic_bool ended;
+    /* The input as the control thread's message callback sees it: published once created,
+     * withdrawn before it is destroyed. */
+    pthread_mutex_t input_lock;
+    SkyInput *input_sink; /* guarded by input_lock */
 } Session;
 
 static volatile sig_atomic_t g_quit;
@@ -187,10 +199,11 @@ static void set_groups(Session *s, SkyOptGroup *g)
     g[0] = (SkyOptGroup){"Stream", stream_opts_table, &s->opts};
     g[1] = (SkyOptGroup){"Video decoding", sky_decoder_opts_table, &s->decoder_opts};
     g[2] = (SkyOptGroup){"Window", sky_render_opts_table, &s->render_opts};
-    g[3] = (SkyOptGroup){"Statistics and recording", stats_opts_table, &s->opts};
-    g[4] = (SkyOptGroup){"General", sky_global_opts_table, &s->global};
+    g[3] = (SkyOptGroup){"Input", sky_input_opts_table, &s->input_opts};
+    g[4] = (SkyOptGroup){"Statistics and recording", stats_opts_table, &s->opts};
+    g[5] = (SkyOptGroup){"General", sky_global_opts_table, &s->global};
 }
-#define NGROUPS 5
+#define NGROUPS 6
 
 void sky_stream_usage(void)
 {
@@ -202,7 +215,9 @@ void sky_stream_usage(void)
            "Launches APP (an id or a name; default: the app running on the host, else Desktop)\n"
            "on a paired host, or resumes it, and plays it: in a window, or --headless.\n"
            "Ctrl+C or closing the window ends the stream (the app keeps running on the host\n"
-           "unless --quit-after; 'skylight stream HOST' resumes it).\n");
+           "unless --quit-after; 'skylight stream HOST' resumes it).\n\n"
+           "Shortcuts (Ctrl+Alt+Shift and): Q quit, S stats overlay, Z release or capture the\n"
+           "mouse, X fullscreen, M relative or absolute mouse. F11 also toggles fullscreen.\n");
     sky_cli_print_groups(stdout, groups, NGROUPS);
 }
 
@@ -215,6 +230,16 @@ static void on_control_end(void *opaque)
     Session *s = opaque;
     atomic_store(&s->ended, true);
     sky_presenter_wake(s->presenter);
+}
+
+/* From the control thread: rumble, LED and motion requests go to the input side. */
+static void on_control_message(void *opaque, const SkyControlHostMsg *msg)
+{
+    Session *s = opaque;
+    pthread_mutex_lock(&s->input_lock);
+    if (s->input_sink)
+        sky_input_host_message(s->input_sink, msg);
+    pthread_mutex_unlock(&s->input_lock);
 }
 
 static void need_keyframe(void *opaque)
@@ -239,11 +264,36 @@ static void wake(void *opaque)
     sky_presenter_wake(s->presenter);
 }
 
+/* Input (main thread): the shortcuts the session carries out. */
+static void on_shortcut(void *opaque, SkyShortcut which)
+{
+    Session *s = opaque;
+    switch (which) {
+    case SKY_SHORTCUT_QUIT:
+        g_quit = 1;
+        break;
+    case SKY_SHORTCUT_OVERLAY:
+        sky_presenter_toggle_overlay(s->presenter);
+        break;
+    case SKY_SHORTCUT_FULLSCREEN:
+        if (s->render)
+            sky_render_toggle_fullscreen(s->render);
+        break;
+    }
+}
+
+/* Presenter hook (main thread): every SDL event it does not handle itself. */
+static void on_event(void *opaque, const SDL_Event *ev)
+{
+    Session *s = opaque;
+    if (s->input)
+        sky_input_event(s->input, ev);
+}
+
 /* Presenter hook (main thread): the stream's figures; true once it has ended. */
 static bool tick(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFigures *net)
 {
     Session *s = opaque;
-    (void)now_us;
     sky_audio_figures(s->audio, audio);
     sky_video_stream_figures(s->video, net);
     if (s->audionet)
@@ -252,6 +302,16 @@ static bool tick(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFig
     sky_control_stream_status(s->control, &cs);
     net->rtt_ms = cs.rtt_ms;
     net->rtt_var_ms = cs.rtt_var_ms;
+    net->input_packets = cs.input_sent;
+    net->input_p50_us = cs.input_p50_us;
+    net->input_p99_us = cs.input_p99_us;
+    if (s->input) {
+        SkyInputSenderStats is;
+        sky_input_stats(s->input, &is);
+        net->input_dropped = is.dropped;
+    }
+    if (s->script)
+        sky_input_script_step(s->script, now_us);
     SkyControlEnd why;
     return atomic_load(&s->ended) || cs.ended || sky_video_stream_failed(s->video, &why);
 }
@@ -467,7 +527,7 @@ static int stage_output(Session *s)
         if (ret < 0)
             return ret;
     }
-    SkyPresenterHooks hooks = {tick, NULL, s};
+    SkyPresenterHooks hooks = {tick, on_event, s};
     return sky_presenter_create(&s->presenter, s->render, s->stats, &hooks, &g_quit);
 }
 
@@ -533,10 +593,50 @@ static int stage_control(Session *s)
         .encrypted = (s->rtsp.stream.encryption_enabled & SKY_ENC_CONTROL_V2) != 0,
         .connect_timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
         .cancel = &g_cancel,
+        .on_message = on_control_message,
         .on_end = on_control_end,
         .opaque = s,
     };
     return sky_control_stream_start(&s->control, &cc, s->err, sizeof(s->err));
+}
+
+static int stage_input(Session *s)
+{
+    if (!s->render) { /* headless: SDL's event queue without a window, for pads and scripts */
+        if (SDL_InitSubSystem(SDL_INIT_EVENTS) != 0) {
+            snprintf(s->err, sizeof(s->err), "cannot start SDL's events: %s", SDL_GetError());
+            return SKY_ERR(EIO);
+        }
+        s->sdl_events = true;
+        sky_presenter_read_events(s->presenter);
+    }
+    uint32_t window_id = s->render ? sky_render_window_id(s->render) : 0;
+    SkyInputCfg ic = {
+        .opts = s->input_opts,
+        .control = s->control,
+        .window = window_id ? SDL_GetWindowFromID(window_id) : NULL,
+        .stream_width = s->opts.width,
+        .stream_height = s->opts.height,
+        .host_features = s->rtsp.caps.feature_flags,
+        .sunshine = sky_host_client_info(s->hc)->sunshine,
+        .shortcut = on_shortcut,
+        .opaque = s,
+    };
+    int ret = sky_input_create(&s->input, &ic);
+    if (ret < 0) {
+        snprintf(s->err, sizeof(s->err), "cannot start the input thread: %s", sky_strerror(ret));
+        return ret;
+    }
+    pthread_mutex_lock(&s->input_lock);
+    s->input_sink = s->input;
+    pthread_mutex_unlock(&s->input_lock);
+    if (s->input_opts.script[0]) {
+        ret = sky_input_script_load(&s->script, s->input_opts.script, window_id);
+        if (ret < 0)
+            snprintf(s->err, sizeof(s->err), "cannot use the input script %s (see above)",
+                     s->input_opts.script);
+    }
+    return ret;
 }
 
 static int stage_video(Session *s)
@@ -587,7 +687,7 @@ typedef struct Stage {
 static const Stage stages[] = {
     {"rtsp", stage_rtsp},       {"output", stage_output}, {"decoder", stage_decoder},
     {"audio", stage_audio},     {"record", stage_record}, {"control", stage_control},
-    {"video", stage_video},     {"audionet", stage_audionet},
+    {"input", stage_input},     {"video", stage_video},   {"audionet", stage_audionet},
 };
 
 /* Tears down, in reverse, whatever was set up. Returns the summary's error, if any. */
@@ -602,6 +702,13 @@ static int teardown(Session *s)
     }
     sky_audio_stream_stop(&s->audionet);
     sky_video_stream_stop(s->video);
+    sky_input_script_destroy(&s->script);
+    pthread_mutex_lock(&s->input_lock);
+    s->input_sink = NULL;
+    pthread_mutex_unlock(&s->input_lock);
+    sky_input_destroy(&s->input); /* before the control stream: it lifts held keys */
+    if (s->sdl_events)
+        SDL_QuitSubSystem(SDL_INIT_EVENTS);
     sky_control_stream_stop(&s->control);
     if (sky_recorder_close(&s->recorder) < 0)
         status = SKY_ERR(EIO);
@@ -758,6 +865,7 @@ int sky_stream_main(int argc, char **argv)
     Session *s = calloc(1, sizeof(*s));
     if (!s)
         return 1;
+    pthread_mutex_init(&s->input_lock, NULL);
     SkyOptGroup groups[NGROUPS];
     set_groups(s, groups);
     const char *pos[2];
@@ -804,6 +912,7 @@ int sky_stream_main(int argc, char **argv)
     sky_http_global_cleanup();
     SDL_Quit();
 done:
+    pthread_mutex_destroy(&s->input_lock);
     free(s);
     return status;
 }

@@ -243,6 +243,11 @@ int sky_hostapi_serverinfo(const char *body, size_t len, SkyServerInfo *out, cha
         goto done;
     }
     out->app_major = (int)major;
+    /* Sunshine marks itself with a negative fourth number (Moonlight checks the same). */
+    const char *p = out->appversion;
+    for (int dots = 0; dots < 3 && (p = strchr(p, '.')); dots++)
+        p++;
+    out->sunshine = p && *p == '-';
     out->paired = strcmp(pair_status, "1") == 0;
     if (sky_hostapi_int(root, "currentgame", 0, UINT32_MAX, &v) < 0) {
         set_err(err, errlen, "serverinfo: <currentgame> is not a number");

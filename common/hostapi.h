@@ -61,6 +61,8 @@ typedef struct SkyServerInfo {
     char uniqueid[SKY_HOSTAPI_UNIQUEID_MAX + 1];
     char appversion[32];
     int app_major;             /* the first number of appversion */
+    bool sunshine;             /* appversion's fourth number is negative ("7.1.431.-1"): the
+                                * host takes Sunshine's protocol extensions */
     char gfe_version[32];      /* "" if absent */
     char gpu_type[64];         /* "" if absent */
     char mac[18];              /* "aa:bb:..."; "" if absent or the 00:00:... placeholder */

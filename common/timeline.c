@@ -206,6 +206,7 @@ static void net_json(SkyJson *j, const SkyNetFigures *n, const SkyNetFigures *pr
         sky_json_uint(j, "recoveries", n->recoveries - prev->recoveries);
         sky_json_double(j, "receive_cpu_pct",
                         (double)(n->receive_cpu_us - prev->receive_cpu_us) / 1e4 / dt, 2);
+        sky_json_uint(j, "input_packets", n->input_packets - prev->input_packets);
     } else {
         sky_json_uint(j, "video_bytes", n->video_bytes);
         sky_json_uint(j, "datagrams", n->video_datagrams);
@@ -219,7 +220,11 @@ static void net_json(SkyJson *j, const SkyNetFigures *n, const SkyNetFigures *pr
         sky_json_uint(j, "recoveries", n->recoveries);
         sky_json_double(j, "recovery_ms_max", n->recovery_ms_max, 2);
         sky_json_uint(j, "receive_cpu_us", n->receive_cpu_us);
+        sky_json_uint(j, "input_packets", n->input_packets);
+        sky_json_uint(j, "input_dropped", n->input_dropped);
     }
+    sky_json_uint(j, "input_to_socket_us_p50", n->input_p50_us);
+    sky_json_uint(j, "input_to_socket_us_p99", n->input_p99_us);
     sky_json_double(j, "recovery_ms_last", n->recovery_ms_last, 2);
     sky_json_double(j, "rtt_ms", n->rtt_ms, 2);
     sky_json_double(j, "rtt_var_ms", n->rtt_var_ms, 2);
@@ -330,10 +335,12 @@ void sky_timeline_summary_text(const SkyTimeline *t, int64_t now_us, const SkyAu
                          "; network %" PRIu64 " datagrams lost, %" PRIu64
                          " shards rebuilt by FEC, %" PRIu64 " frames lost, %" PRIu64
                          " IDR requests, %" PRIu64 " recoveries (longest %.1f ms), rtt %.1f ms;"
-                         " last packet to presented p50/p99 %.2f/%.2f ms",
+                         " last packet to presented p50/p99 %.2f/%.2f ms; %" PRIu64
+                         " input packets, capture to socket p50/p99 %.3f/%.3f ms",
                          net->datagrams_lost, net->fec_recovered_shards, net->frames_lost,
                          net->idr_requests, net->recoveries, net->recovery_ms_max, net->rtt_ms,
-                         sky_hist_percentile(cl, 50) / 1e3, sky_hist_percentile(cl, 99) / 1e3);
+                         sky_hist_percentile(cl, 50) / 1e3, sky_hist_percentile(cl, 99) / 1e3,
+                         net->input_packets, net->input_p50_us / 1e3, net->input_p99_us / 1e3);
         if (m > 0)
             n += m;
     }

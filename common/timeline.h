@@ -104,6 +104,10 @@ typedef struct SkyNetFigures {
     double recovery_ms_last;     /* first lost frame noticed -> recovery frame handed out */
     double recovery_ms_max;
     uint64_t receive_cpu_us;     /* CPU time of the video receive thread (cumulative) */
+    uint64_t input_packets;      /* input packets handed to the control socket (cumulative) */
+    uint64_t input_dropped;      /* input that could not be queued or sent (cumulative) */
+    uint64_t input_p50_us;       /* an input event's capture -> handed to the socket, whole */
+    uint64_t input_p99_us;       /* session */
 } SkyNetFigures;
 
 typedef struct SkyTimeline SkyTimeline;

@@ -13,6 +13,7 @@
 #include "common/crypto.h"
 #include "common/error.h"
 #include "common/hex.h"
+#include "common/input.h"
 #include "common/log.h"
 #include "common/time.h"
 
@@ -23,6 +24,8 @@
 #define LINGER_US 1000000
 /* Input packets longer than this are shown cut (an event line holds 1 KiB). */
 #define INPUT_HEX_MAX 480
+/* Host messages queued by stdin commands (rumble, LED, ...) until the session thread sends them. */
+#define OUTBOX_SLOTS 16
 
 struct SkyThControl {
     SkyThControlCfg cfg;
@@ -51,6 +54,11 @@ struct SkyThControl {
     /* Guarded by lock. */
     SkyThEnd command;
     uint32_t command_code;
+    struct {
+        uint8_t msg[64];
+        size_t len;
+    } outbox[OUTBOX_SLOTS];
+    size_t outbox_count;
 };
 
 const char *sky_th_end_name(SkyThEnd e)
@@ -196,15 +204,23 @@ static void send_hdr(SkyThControl *c)
 
 /* ---- Receiving ---- */
 
-static void log_input(const uint8_t *data, size_t len)
+/* Logs one input packet, decoded, with its arrival time on the session's clock; a packet that
+ * does not parse is shown in hex. Returns the decoded packet's kind (UNKNOWN if it did not). */
+static bool log_input(SkyThControl *c, const uint8_t *data, size_t len, SkyInputPacket *p)
 {
+    int64_t at = sky_time_us() - c->start_us;
+    if (sky_input_parse(data, len, p) == 0) {
+        char text[256];
+        sky_input_format(p, text, sizeof(text));
+        sky_th_event("input %s at_us=%lld", text, (long long)at);
+        return true;
+    }
     char hex[2 * INPUT_HEX_MAX + 1];
     size_t n = len > INPUT_HEX_MAX ? INPUT_HEX_MAX : len;
     sky_hex_encode(data, n, hex, false);
-    if (n == len)
-        sky_th_event("input %s", hex);
-    else
-        sky_th_event("input %s... len=%zu", hex, len);
+    sky_th_event("input-malformed len=%zu hex=%s%s at_us=%lld", len, hex, n < len ? "..." : "",
+                 (long long)at);
+    return false;
 }
 
 /* Handles one client message. Returns SKY_TH_END_NONE or why the session must end. */
@@ -235,10 +251,12 @@ static SkyThEnd handle_msg(SkyThControl *c, const uint8_t *msg, size_t len)
                      (unsigned long long)m.u.rfi.last_frame);
         sky_th_video_request_idr(c->cfg.video);
         break;
-    case SKY_CONTROL_CLIENT_INPUT:
-        log_input(m.u.input.data, m.u.input.len);
-        sky_th_video_note_input(c->cfg.video);
+    case SKY_CONTROL_CLIENT_INPUT: {
+        SkyInputPacket p;
+        bool ok = log_input(c, m.u.input.data, m.u.input.len, &p);
+        sky_th_video_note_input(c->cfg.video, ok ? &p : NULL);
         break;
+    }
     case SKY_CONTROL_CLIENT_FEC_STATUS: {
         const SkyControlFecStatus *f = &m.u.fec; /* Sunshine logs these (verbose) */
         sky_th_event("fec-status frame=%u block=%u/%u data=%u/%u parity=%u/%u", f->frame_index,
@@ -333,6 +351,42 @@ static SkyThEnd on_event(SkyThControl *c, const ENetEvent *ev, int64_t now)
     default:
         return SKY_TH_END_NONE;
     }
+}
+
+/* ---- Host messages on command ---- */
+
+int sky_th_control_send(SkyThControl *c, const uint8_t *msg, size_t len)
+{
+    int ret = 0;
+    pthread_mutex_lock(&c->lock);
+    if (len > sizeof(c->outbox[0].msg))
+        ret = SKY_ERR(EMSGSIZE);
+    else if (c->outbox_count == OUTBOX_SLOTS)
+        ret = SKY_ERR(EAGAIN);
+    else {
+        memcpy(c->outbox[c->outbox_count].msg, msg, len);
+        c->outbox[c->outbox_count++].len = len;
+    }
+    pthread_mutex_unlock(&c->lock);
+    uint64_t one = 1;
+    ssize_t r = write(c->wake_fd, &one, sizeof(one));
+    (void)r;
+    return ret;
+}
+
+static void send_outbox(SkyThControl *c)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t n = c->outbox_count;
+    for (size_t i = 0; i < n && c->peer; i++) {
+        SkyControlHostMsg m;
+        if (send_msg(c, c->outbox[i].msg, c->outbox[i].len) == 0 &&
+            sky_control_parse_host(c->outbox[i].msg, c->outbox[i].len, &m) == 0)
+            sky_th_event("sent type=0x%04x", m.type);
+    }
+    if (c->peer)
+        c->outbox_count = 0; /* without a peer they wait for one */
+    pthread_mutex_unlock(&c->lock);
 }
 
 /* ---- The loop ---- */
@@ -464,6 +518,8 @@ SkyThEnd sky_th_control_run(SkyThControl *c)
         if (end == SKY_TH_END_NONE && c->peer && !c->hdr_sent &&
             sky_th_video_start_us(c->cfg.video) != 0)
             send_hdr(c);
+        if (end == SKY_TH_END_NONE)
+            send_outbox(c);
         stats_line(c, now);
     }
     if (c->peer && (end == SKY_TH_END_QUIT_APP || end == SKY_TH_END_TERMINATE ||

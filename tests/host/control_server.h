@@ -11,7 +11,8 @@
  *   0x0302 IDR request / start A, 0x0305 start A: the next frame is an IDR (`idr-request`)
  *   0x0301 RFI: software encoders cannot invalidate references: an IDR too (`rfi`)
  *   0x0307 start B, 0x0200 ping, 0x0201 loss stats, 0x5502 FEC status: no action
- *   0x0206 input: `input <hex of the input packet>`, counted for the picture's input region
+ *   0x0206 input: `input <decoded packet> at_us=<arrival, µs since the session began>` (or
+ *          `input-malformed`), and the picture's input region follows it
  * Host messages: HDR mode (27 zero bytes: SDR) once the video stream has started and the peer
  * is connected; termination 0x0109 (BE32 code) when the host ends the stream.
  *
@@ -83,6 +84,11 @@ void sky_th_control_destroy(SkyThControl **c);
 /* Runs the control stream until the session ends; returns why. The calling thread owns the
  * ENet host meanwhile. On return no peer is left connected. */
 SkyThEnd sky_th_control_run(SkyThControl *c);
+
+/* Queues a host message (rumble, LED, motion request, ...; a plaintext message as common/control.h
+ * builds it) for the session thread to send (`sent type=0x....` when it has). Any thread.
+ * SKY_ERR(EAGAIN) when 16 are waiting, SKY_ERR(EMSGSIZE) over 64 bytes. */
+int sky_th_control_send(SkyThControl *c, const uint8_t *msg, size_t len);
 
 /* Asks the session to end (any thread): how is QUIT_APP, TERMINATE (with code), DROP or
  * SHUTDOWN. The first request wins. */

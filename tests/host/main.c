@@ -13,6 +13,7 @@
 
 #include <libavutil/log.h>
 
+#include "common/control.h"
 #include "common/error.h"
 #include "common/impair.h"
 #include "common/log.h"
@@ -105,6 +106,10 @@ static void usage(FILE *out)
             "  quit-app        the app exits: the stream ends with a termination message\n"
             "  terminate CODE  end the stream with a termination message carrying CODE\n"
             "  drop            disconnect the stream's control peer without a message\n"
+            "  rumble PAD LOW HIGH           rumble gamepad PAD (motor speeds 0..65535)\n"
+            "  rumble-triggers PAD LEFT RIGHT  rumble its triggers\n"
+            "  led PAD R G B                 set its LED colour\n"
+            "  motion PAD accel|gyro HZ      ask for its motion reports (0 Hz: stop)\n"
             "  quit            stop\n"
             "Events (one line each) go to stdout; see docs/testhost.md.\n\noptions:\n");
     sky_opts_print_help(out, sky_th_opts_table);
@@ -225,6 +230,50 @@ static bool stream_command(SkyThStream *st, const char *p)
     return true;
 }
 
+/* The gamepad feedback commands: rumble, rumble-triggers, led, motion. Returns false if line is
+ * none of them. */
+static bool feedback_command(SkyThStream *st, const char *p)
+{
+    char word[32], kind[16];
+    unsigned a, b, c, d;
+    uint8_t msg[64];
+    size_t len = 0;
+    int ret = SKY_ERR(EINVAL);
+    if (sscanf(p, "%31s", word) != 1)
+        return false;
+    if (strcmp(word, "rumble") == 0) {
+        if (sscanf(p, "rumble %u %u %u", &a, &b, &c) == 3 && a < 65536 && b < 65536 && c < 65536) {
+            SkyControlRumble r = {(uint16_t)a, (uint16_t)b, (uint16_t)c};
+            ret = sky_control_build_rumble(&r, msg, sizeof(msg), &len);
+        }
+    } else if (strcmp(word, "rumble-triggers") == 0) {
+        if (sscanf(p, "rumble-triggers %u %u %u", &a, &b, &c) == 3 && a < 65536 && b < 65536 &&
+            c < 65536) {
+            SkyControlTriggerRumble r = {(uint16_t)a, (uint16_t)b, (uint16_t)c};
+            ret = sky_control_build_rumble_triggers(&r, msg, sizeof(msg), &len);
+        }
+    } else if (strcmp(word, "led") == 0) {
+        if (sscanf(p, "led %u %u %u %u", &a, &b, &c, &d) == 4 && a < 65536 && b < 256 &&
+            c < 256 && d < 256) {
+            SkyControlLed l = {(uint16_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d};
+            ret = sky_control_build_set_led(&l, msg, sizeof(msg), &len);
+        }
+    } else if (strcmp(word, "motion") == 0) {
+        if (sscanf(p, "motion %u %15s %u", &a, kind, &b) == 3 && a < 65536 && b < 65536 &&
+            (strcmp(kind, "accel") == 0 || strcmp(kind, "gyro") == 0)) {
+            SkyControlMotionState m = {(uint16_t)a, (uint16_t)b, kind[0] == 'a' ? 1 : 2};
+            ret = sky_control_build_motion_event(&m, msg, sizeof(msg), &len);
+        }
+    } else {
+        return false;
+    }
+    if (ret < 0)
+        SKY_LOGW(TAG, "%s: bad arguments (see --help); ignored", word);
+    else if (sky_th_stream_send(st, msg, len) < 0)
+        SKY_LOGW(TAG, "%s: no stream is running (or too many waiting); ignored", word);
+    return true;
+}
+
 /* Runs one stdin command. Returns true if the host should stop. */
 static bool command(SkyThHost *h, SkyThStream *st, char *line)
 {
@@ -254,11 +303,12 @@ static bool command(SkyThHost *h, SkyThStream *st, char *line)
             SKY_LOGI(TAG, "pin: entered for the pairing of %s", uid);
         return false;
     }
-    if (stream_command(st, p))
+    if (stream_command(st, p) || feedback_command(st, p))
         return false;
     char shown[64];
     sky_th_sanitize(p, shown, sizeof(shown), true);
-    SKY_LOGW(TAG, "unknown command '%s' (commands: pin NNNN, quit-app, terminate CODE, drop, quit)",
+    SKY_LOGW(TAG, "unknown command '%s' (commands: pin NNNN, quit-app, terminate CODE, drop, rumble, "
+             "rumble-triggers, led, motion, quit)",
              shown);
     return false;
 }

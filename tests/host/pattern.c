@@ -123,9 +123,21 @@ void sky_th_pattern_draw_input(const SkyThPicture *pic, int x, int y, int w, int
         return;
     if (b > 64)
         b = 64;
-    if (b > h)
+    if (3 * b > h)
         return;
-    draw_bits(pic, x, y, b, SKY_TH_PATTERN_BITS, in ? in->packets : 0);
+    SkyThPatternInput none = {0};
+    if (!in)
+        in = &none;
+    draw_bits(pic, x, y, b, SKY_TH_PATTERN_BITS, in->packets);
+    draw_bits(pic, x, y + b, b, SKY_TH_PATTERN_BITS,
+              (uint32_t)in->last_key << 16 | (uint32_t)in->keys_down << 8 | in->mouse_buttons);
+    draw_bits(pic, x, y + 2 * b, b, SKY_TH_PATTERN_BITS, in->pad_buttons);
+    int top = y + 3 * b, room_w = w - b, room_h = h - 3 * b - b;
+    if (room_w <= 0 || room_h <= 0)
+        return;
+    int px = (int)(((int64_t)in->pointer_x % room_w + room_w) % room_w);
+    int py = (int)(((int64_t)in->pointer_y % room_h + room_h) % room_h);
+    fill(pic, x + even_down(px), top + even_down(py), b, b, k_white);
 }
 
 void sky_th_pattern_draw(const SkyThPicture *pic, uint32_t frame_number,

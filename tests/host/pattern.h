@@ -52,10 +52,14 @@ typedef struct SkyThPatternLayout {
 /* The layout for a picture of width x height. */
 void sky_th_pattern_layout(int width, int height, SkyThPatternLayout *out);
 
-/* What the host knows about the client's input, for the input region. A later task fills it
- * from decoded input packets; today only the count is kept. */
+/* What the host knows about the client's input, for the input region. */
 typedef struct SkyThPatternInput {
-    uint32_t packets;    /* input packets received this session */
+    uint32_t packets;     /* input packets received this session */
+    uint16_t last_key;    /* the last key pressed (0x8000 | virtual-key code) */
+    uint8_t keys_down;    /* keys held */
+    uint8_t mouse_buttons;/* bit n-1: mouse button n held */
+    uint32_t pad_buttons; /* gamepad 0's buttons (SKY_PAD_*) */
+    int32_t pointer_x, pointer_y; /* the pointer: absolute moves set it, relative ones move it */
 } SkyThPatternInput;
 
 /* Draws frame `frame_number` (taken modulo 2^24) into pic, the input region included (in may
@@ -63,9 +67,10 @@ typedef struct SkyThPatternInput {
 void sky_th_pattern_draw(const SkyThPicture *pic, uint32_t frame_number,
                          const SkyThPatternInput *in);
 
-/* The hook for the input region: draws `in` into the rectangle x, y, w, h of pic (even
- * coordinates and sizes). Today: a row of 32 blocks holding the packet count the way the
- * barcode holds the frame number, on a grey field. */
+/* The input region: draws `in` into the rectangle x, y, w, h of pic (even coordinates and
+ * sizes), on a grey field: three rows of 32 blocks holding, the way the barcode holds the frame
+ * number, the packet count, then last_key << 16 | keys_down << 8 | mouse_buttons, then the
+ * pad's buttons; below them a white square at the pointer's position (modulo the space left). */
 void sky_th_pattern_draw_input(const SkyThPicture *pic, int x, int y, int w, int h,
                                const SkyThPatternInput *in);
 

@@ -337,6 +337,16 @@ static int on_announce(void *opaque, const SkyThStreamCfg *sc)
 
 /* ---- The stream side ---- */
 
+int sky_th_stream_send(SkyThStream *st, const uint8_t *msg, size_t len)
+{
+    int ret = SKY_ERR(ENOENT);
+    pthread_mutex_lock(&st->lock);
+    if (st->session && !atomic_load(&st->session->done))
+        ret = sky_th_control_send(st->session->control, msg, len);
+    pthread_mutex_unlock(&st->lock);
+    return ret;
+}
+
 int sky_th_stream_command(SkyThStream *st, SkyThEnd how, uint32_t code)
 {
     int ret = SKY_ERR(ENOENT);

@@ -36,5 +36,8 @@ void sky_th_stream_stop(SkyThStream **st);
 /* A stdin command for the running session: SKY_TH_END_QUIT_APP, _TERMINATE (code), _DROP.
  * Returns 0, or SKY_ERR(ENOENT) when no session runs. */
 int sky_th_stream_command(SkyThStream *st, SkyThEnd how, uint32_t code);
+/* Sends a host message (rumble, LED, ...) to the running stream's client. SKY_ERR(ENOENT) if
+ * no stream runs; otherwise as sky_th_control_send. */
+int sky_th_stream_send(SkyThStream *st, const uint8_t *msg, size_t len);
 
 #endif

@@ -39,7 +39,8 @@ struct SkyThVideo {
     bool stopping;               /* lock */
 
     atomic_bool idr_requested;
-    atomic_uint input_packets;
+    pthread_mutex_t input_lock;
+    SkyThPatternInput input;     /* input_lock */
     atomic_uint last_frame;
     atomic_int_least64_t start_us;
     atomic_int error;
@@ -51,9 +52,42 @@ void sky_th_video_request_idr(SkyThVideo *v)
     atomic_store(&v->idr_requested, true);
 }
 
-void sky_th_video_note_input(SkyThVideo *v)
+void sky_th_video_note_input(SkyThVideo *v, const SkyInputPacket *p)
 {
-    atomic_fetch_add(&v->input_packets, 1);
+    pthread_mutex_lock(&v->input_lock);
+    SkyThPatternInput *in = &v->input;
+    in->packets++;
+    switch (p ? p->kind : SKY_IN_UNKNOWN) {
+    case SKY_IN_KEY:
+        if (p->u.key.down) {
+            in->last_key = p->u.key.code;
+            in->keys_down++;
+        } else if (in->keys_down) {
+            in->keys_down--;
+        }
+        break;
+    case SKY_IN_MOUSE_BUTTON: {
+        uint8_t bit = (uint8_t)(1u << (p->u.button.button - 1));
+        in->mouse_buttons = p->u.button.down ? in->mouse_buttons | bit
+                                             : in->mouse_buttons & (uint8_t)~bit;
+        break;
+    }
+    case SKY_IN_MOUSE_REL:
+        in->pointer_x += p->u.rel.dx;
+        in->pointer_y += p->u.rel.dy;
+        break;
+    case SKY_IN_MOUSE_ABS:
+        in->pointer_x = p->u.abs.x;
+        in->pointer_y = p->u.abs.y;
+        break;
+    case SKY_IN_PAD:
+        if (p->u.pad.number == 0)
+            in->pad_buttons = p->u.pad.buttons;
+        break;
+    default:
+        break;
+    }
+    pthread_mutex_unlock(&v->input_lock);
 }
 
 uint32_t sky_th_video_last_frame(SkyThVideo *v)
@@ -214,7 +248,9 @@ static int encode_frame(SkyThVideo *v, uint32_t n)
     int ret = sky_th_encoder_picture(v->enc, &pic);
     if (ret < 0)
         return ret;
-    SkyThPatternInput in = {.packets = atomic_load(&v->input_packets)};
+    pthread_mutex_lock(&v->input_lock);
+    SkyThPatternInput in = v->input;
+    pthread_mutex_unlock(&v->input_lock);
     sky_th_pattern_draw(&pic, n, &in);
     /* A request that came before the first frame (start A) is served by it. */
     bool idr = atomic_exchange(&v->idr_requested, false) || n == 1;
@@ -292,6 +328,7 @@ void sky_th_video_destroy(SkyThVideo **pv)
     sky_video_packetizer_destroy(&v->pkt);
     pthread_cond_destroy(&v->cond);
     pthread_mutex_destroy(&v->lock);
+    pthread_mutex_destroy(&v->input_lock);
     free(v);
     *pv = NULL;
 }
@@ -304,6 +341,7 @@ int sky_th_video_create(SkyThVideo **out, const SkyThVideoCfg *cfg)
         return SKY_ERR(ENOMEM);
     v->cfg = *cfg;
     pthread_mutex_init(&v->lock, NULL);
+    pthread_mutex_init(&v->input_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

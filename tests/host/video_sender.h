@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/input.h"
+
 #include "tests/host/encoder.h"
 #include "tests/host/udp_sender.h"
 
@@ -49,7 +51,9 @@ void sky_th_video_destroy(SkyThVideo **v);
 
 /* From any thread. */
 void sky_th_video_request_idr(SkyThVideo *v);
-void sky_th_video_note_input(SkyThVideo *v);
+/* An input packet arrived (p: decoded, or NULL if it did not parse): the picture's input
+ * region follows it. */
+void sky_th_video_note_input(SkyThVideo *v, const SkyInputPacket *p);
 /* The last frame index sent (0 before the first). */
 uint32_t sky_th_video_last_frame(SkyThVideo *v);
 /* When the first frame went out (0: not yet). */

@@ -38,6 +38,7 @@ static void test_serverinfo_capture(void **state)
     assert_string_equal(si.uniqueid, "B243C8E5-C526-6C2D-668A-5B3FAA706EF4");
     assert_string_equal(si.appversion, "7.1.431.-1");
     assert_int_equal(si.app_major, 7);
+    assert_true(si.sunshine);
     assert_string_equal(si.gfe_version, "3.23.0.74");
     assert_int_equal(si.https_port, 47984);
     assert_int_equal(si.http_port, 47989);
@@ -97,6 +98,7 @@ static void test_serverinfo_variants(void **state)
     SkyServerInfo si;
     char err[200];
     assert_int_equal(serverinfo_of(MINIMAL_SI(""), &si, err, sizeof(err)), 0);
+    assert_false(si.sunshine); /* 7.1.0.0: GFE's form */
     assert_true(si.busy);
     assert_int_equal(si.current_game, 42);
     assert_int_equal(si.https_port, 47984); /* default */
