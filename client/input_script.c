@@ -93,8 +93,8 @@ static bool parse_cmd(char **w, int nw, Cmd *c)
     if (strcmp(v, "key") == 0 && nw == 3 && parse_down(w[1], &c->down)) {
         underscores_to_spaces(w[2]);
         c->type = CMD_KEY;
-        c->a = SDL_GetScancodeFromName(w[2]);
-        return c->a != SDL_SCANCODE_UNKNOWN;
+        c->a = strncmp(w[2], "sc:", 3) == 0 ? atoi(w[2] + 3) : (int)SDL_GetScancodeFromName(w[2]);
+        return c->a > SDL_SCANCODE_UNKNOWN && c->a < SDL_NUM_SCANCODES;
     }
     if (strcmp(v, "text") == 0 && nw == 2 && strlen(w[1]) < sizeof(c->text)) {
         c->type = CMD_TEXT;

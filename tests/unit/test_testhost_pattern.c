@@ -67,6 +67,50 @@ static void test_draw_read(void **state)
     }
 }
 
+/* The input region shows the input state: each field changes the picture there, and only
+ * there (the barcode still reads the same frame). */
+static void test_input_region(void **state)
+{
+    (void)state;
+    Buf a, b;
+    buf_alloc(&a, 640, 360, 8, false);
+    buf_alloc(&b, 640, 360, 8, false);
+    SkyThPatternLayout l;
+    sky_th_pattern_layout(640, 360, &l);
+    SkyThPatternInput base = {.packets = 7, .last_key = 0x8041, .keys_down = 1,
+                              .mouse_buttons = 1, .pad_buttons = 0x1000, .pointer_x = 10,
+                              .pointer_y = 20};
+    SkyThPatternInput changed[6];
+    for (int i = 0; i < 6; i++)
+        changed[i] = base;
+    changed[0].packets++;
+    changed[1].last_key = 0x8042;
+    changed[2].mouse_buttons = 0;
+    changed[3].pad_buttons = 0x2000;
+    changed[4].pointer_x += 40;
+    changed[5].pointer_y += 40;
+    sky_th_pattern_draw(&a.pic, 42, &base);
+    for (int i = 0; i < 6; i++) {
+        sky_th_pattern_draw(&b.pic, 42, &changed[i]);
+        bool differs = false;
+        for (int y = 0; y < 360; y++)
+            for (int x = 0; x < 640; x++) {
+                uint8_t pa = a.pic.data[0][y * a.pic.stride[0] + x];
+                uint8_t pb = b.pic.data[0][y * b.pic.stride[0] + x];
+                if (pa != pb) {
+                    assert_true(x >= l.input_x && y >= l.lower_y);
+                    differs = true;
+                }
+            }
+        assert_true(differs);
+        uint32_t n = 0;
+        assert_int_equal(sky_th_pattern_read(&b.pic, &n), 0);
+        assert_int_equal(n, 42);
+    }
+    free(a.mem);
+    free(b.mem);
+}
+
 static void test_damage_detected(void **state)
 {
     (void)state;
@@ -245,6 +289,7 @@ int main(void)
     setenv("SVT_LOG", "1", 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_draw_read),
+        cmocka_unit_test(test_input_region),
         cmocka_unit_test(test_damage_detected),
         cmocka_unit_test(test_h264),
         cmocka_unit_test(test_hevc),

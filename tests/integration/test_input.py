@@ -1,0 +1,335 @@
+"""Input end to end: synthetic SDL events and SDL virtual game controllers (`skylight stream
+--input-script`) go through the client's real input path (SDL event queue, main-thread capture,
+the input thread, the control thread's ENet) to the test host, whose log of decoded input must
+match exactly: keys, modifiers, text, buttons, axes, order. Rumble, trigger rumble and LED
+requests the host sends must reach the virtual pad.
+
+    python3 test_input.py SKYLIGHT SAMPLES_DIR CASE      (SKY_TESTHOST names the test host)
+"""
+
+import os
+import re
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import skytest  # noqa: E402
+from skytest import check, fail  # noqa: E402
+from testhost import Client, TestHost, finish  # noqa: E402
+
+SMALL = ["--width", "640", "--height", "360", "--fps", "30", "--codec", "h264"]
+
+
+class Session:
+    def __init__(self, ctx, host_args=()):
+        self.ctx = ctx
+        self.host = TestHost(ctx, ["--pin", "1234"] + list(host_args))
+        self.client = Client(ctx)
+        self.client.pair(self.host)
+
+    def script(self, text, name="input.txt"):
+        path = self.ctx.path(name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def run(self, script, *extra, duration=3, expect_rc=0, env=None, headless=True):
+        args = (["stream", self.host.addr, "--duration", str(duration), "--input-script",
+                 self.script(script)] + SMALL + (["--headless"] if headless else []) + list(extra))
+        p = self.client.popen(*args, env=env, drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+        r = finish(p, 120)
+        check(r.rc == expect_rc, "skylight exited with %d" % r.rc, r)
+        return r
+
+    def inputs(self):
+        """The host's decoded input lines, arrival times cut, consecutive relative motions
+        summed (their batching depends on timing), the opening haptics packet dropped."""
+        out = []
+        for line in self.host.events("input"):
+            line = re.sub(r" at_us=\d+$", "", line)[len("input "):]
+            m = re.match(r"mouse-rel dx=(-?\d+) dy=(-?\d+)$", line)
+            if m and out and out[-1].startswith("mouse-rel "):
+                px, py = map(int, re.findall(r"-?\d+", out[-1]))
+                out[-1] = "mouse-rel dx=%d dy=%d" % (px + int(m.group(1)), py + int(m.group(2)))
+            elif line != "haptics enable=1":
+                out.append(line)
+        return out
+
+    def stop(self):
+        self.host.stop()
+
+
+def expect_log(got, want, r=None):
+    for i, (g, w) in enumerate(zip(got, want)):
+        check(g == w, "input %d: host got %r, expected %r\nall: %s" % (i, g, w, got), r)
+    check(len(got) == len(want), "host got %d input packets, expected %d:\n%s"
+          % (len(got), len(want), "\n".join(got)), r)
+
+
+def keyboard_mouse(ctx):
+    """Physical keys (a German user's Z key is the US Y position: the host gets that position's
+    code), modifiers on both sides, the ISO key, keys the host has no code for (dropped), text
+    with no key, relative motion (summed), five buttons, wheel notches, a high-resolution wheel
+    and horizontal scroll; key repeats are not sent."""
+    s = Session(ctx)
+    try:
+        r = s.run("""
+            100 key down Left_Shift
+            110 key down Y
+            120 key up Y
+            130 key up Left_Shift
+            140 key down Right_Alt
+            150 key down Q
+            160 key up Q
+            170 key up Right_Alt
+            180 key down sc:100
+            190 key up sc:100
+            200 key down Left_Ctrl
+            210 key down Left_GUI
+            220 key up Left_GUI
+            230 key up Left_Ctrl
+            240 key down Power
+            250 key up Power
+            260 text \u00e9\u20ac
+            300 motion 5 -3
+            300 motion 7 2
+            320 repeat 20 1 motion 1 1
+            400 button down 1
+            410 button down 3
+            420 button up 3
+            430 button up 1
+            440 button down 2
+            450 button up 2
+            460 button down 4
+            470 button up 4
+            480 button down 5
+            490 button up 5
+            500 wheel 0 1
+            510 wheel 0 -2
+            520 wheel 0 0.25
+            530 wheel 0 0.25
+            540 wheel 1.5 0
+            550 key down Return
+            560 key up Return
+        """)
+        expect_log(s.inputs(), [
+            "key down code=0x80a0 mods=0x01 flags=0x00",
+            "key down code=0x8059 mods=0x01 flags=0x00",
+            "key up code=0x8059 mods=0x01 flags=0x00",
+            "key up code=0x80a0 mods=0x00 flags=0x00",
+            "key down code=0x80a5 mods=0x04 flags=0x00",
+            "key down code=0x8051 mods=0x04 flags=0x00",
+            "key up code=0x8051 mods=0x04 flags=0x00",
+            "key up code=0x80a5 mods=0x00 flags=0x00",
+            "key down code=0x80e2 mods=0x00 flags=0x00",
+            "key up code=0x80e2 mods=0x00 flags=0x00",
+            "key down code=0x80a2 mods=0x02 flags=0x00",
+            "key down code=0x805b mods=0x0a flags=0x00",
+            "key up code=0x805b mods=0x02 flags=0x00",
+            "key up code=0x80a2 mods=0x00 flags=0x00",
+            "text utf8=c3a9e282ac",
+            "mouse-rel dx=32 dy=19",
+            "button down 1", "button down 3", "button up 3", "button up 1",
+            "button down 2", "button up 2", "button down 4", "button up 4",
+            "button down 5", "button up 5",
+            "scroll amount=120", "scroll amount=-240", "scroll amount=30", "scroll amount=30",
+            "hscroll amount=180",
+            "key down code=0x800d mods=0x00 flags=0x00",
+            "key up code=0x800d mods=0x00 flags=0x00",
+        ], r)
+        check("input packets, capture to socket p50/p99" in r.out + r.err,
+              "no capture-to-socket figures in the summary", r)
+    finally:
+        s.stop()
+
+
+def absolute_mouse(ctx):
+    """--mouse absolute: positions within the stream, with the reference size less one."""
+    s = Session(ctx)
+    try:
+        r = s.run("""
+            100 move 10 20
+            200 move 639 359
+            300 button down 1
+            310 button up 1
+        """, "--mouse", "absolute")
+        expect_log(s.inputs(), [
+            "mouse-abs x=10 y=20 w=639 h=359",
+            "mouse-abs x=639 y=359 w=639 h=359",
+            "mouse-abs x=639 y=359 w=639 h=359",  # a press goes where the pointer is
+            "button down 1",
+            "button up 1",
+        ], r)
+    finally:
+        s.stop()
+
+
+PAD = "pad %d mask=0x%04x buttons=0x%06x lt=%d rt=%d ls=%d,%d rs=%d,%d"
+
+
+def gamepads(ctx):
+    """Two pads (an Xbox and a PlayStation one) arrive with their types and capabilities,
+    their buttons, sticks (up is positive on the wire) and triggers go to their own numbers,
+    one is unplugged mid-session (the host sees it released, then gone) and a Nintendo pad
+    plugged in later takes its number."""
+    s = Session(ctx)
+    try:
+        r = s.run("""
+            100 pad attach 0 xbox
+            400 pad attach 1 ps
+            700 pad 0 button a down
+            720 pad 0 axis leftx 16000
+            740 pad 0 axis lefty -32768
+            760 pad 0 axis righttrigger 32767
+            780 pad 0 button a up
+            800 pad 1 button dpup down
+            820 pad 1 button back down
+            840 pad 1 axis righty 20000
+            860 pad 1 button dpup up
+            900 pad 0 axis leftx 0
+            910 pad 0 axis lefty 0
+            920 pad 0 axis righttrigger 0
+            1000 pad 0 detach
+            1300 pad attach 2 nintendo
+            1600 pad 2 button y down
+            1620 pad 2 button y up
+        """, duration=3)
+        got = s.inputs()
+        check(any(l.startswith("pad-arrival 0 type=1 ") for l in got), "no Xbox arrival: %s" % got)
+        check(any(l.startswith("pad-arrival 1 type=2 ") for l in got), "no PS arrival: %s" % got)
+        check(sum(l.startswith("pad-arrival 0 type=3 ") for l in got) == 1,
+              "the Nintendo pad did not take number 0: %s" % got)
+        pads = [l for l in got if l.startswith("pad ")]
+        A, UP, BACK, Y = 0x1000, 0x0001, 0x0020, 0x8000
+        expect_log(pads, [
+            PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),
+            PAD % (1, 3, 0, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 3, A, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 3, A, 0, 0, 16000, 0, 0, 0),
+            PAD % (0, 3, A, 0, 0, 16000, 32767, 0, 0),
+            PAD % (0, 3, A, 0, 255, 16000, 32767, 0, 0),
+            PAD % (0, 3, 0, 0, 255, 16000, 32767, 0, 0),
+            PAD % (1, 3, UP, 0, 0, 0, 0, 0, 0),
+            PAD % (1, 3, UP | BACK, 0, 0, 0, 0, 0, 0),
+            PAD % (1, 3, UP | BACK, 0, 0, 0, 0, 0, -20000),
+            PAD % (1, 3, BACK, 0, 0, 0, 0, 0, -20000),
+            PAD % (0, 3, 0, 0, 255, 0, 32767, 0, 0),
+            PAD % (0, 3, 0, 0, 255, 0, 0, 0, 0),
+            PAD % (0, 3, 0, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 2, 0, 0, 0, 0, 0, 0, 0),   # unplugged
+            PAD % (0, 3, 0, 0, 0, 0, 0, 0, 0),   # the Nintendo pad arrives as 0
+            PAD % (0, 3, Y, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 3, 0, 0, 0, 0, 0, 0, 0),
+        ], r)
+        check("gamepad 0 attached: Skylight virtual Xbox 360 pad (Xbox" in r.err and
+              "gamepad 1 attached: Skylight virtual DualShock 4 (PlayStation" in r.err and
+              "gamepad 0 detached" in r.err, "no log line per pad", r)
+    finally:
+        s.stop()
+
+
+def swap_ab(ctx):
+    """--swap-ab: a Nintendo layout's A (right) reaches the host as B, X as Y."""
+    s = Session(ctx)
+    try:
+        r = s.run("""
+            100 pad attach 0 nintendo
+            500 pad 0 button a down
+            520 pad 0 button a up
+            540 pad 0 button x down
+            560 pad 0 button x up
+        """, "--swap-ab")
+        pads = [l for l in s.inputs() if l.startswith("pad ")]
+        expect_log(pads, [PAD % (0, 1, b, 0, 0, 0, 0, 0, 0)
+                          for b in (0, 0x2000, 0, 0x8000, 0)], r)
+    finally:
+        s.stop()
+
+
+def feedback(ctx):
+    """Rumble, trigger rumble and LED colour from the host reach the virtual pad; a motion
+    request for a pad without sensors is taken without harm."""
+    s = Session(ctx)
+    try:
+        p = s.client.popen("stream", s.host.addr, "--headless", "--duration", "4",
+                           "--input-script", s.script("100 pad attach 0 ps\n"), *SMALL)
+        s.host.wait_for("input pad-arrival 0 ", timeout_s=60)
+        for cmd in ("rumble 0 1000 65535", "rumble-triggers 0 300 400", "led 0 255 0 128",
+                    "motion 0 gyro 200", "rumble 0 0 0", "rumble 5 1 1"):
+            s.host.command(cmd)
+        for t in ("0x010b", "0x5500", "0x5502", "0x5501"):
+            s.host.wait_for("sent type=" + t, timeout_s=30)
+        r = finish(p, 120)
+        check(r.rc == 0, "skylight failed", r)
+        for line in ("virtual pad 0 rumble low=1000 high=65535",
+                     "virtual pad 0 trigger rumble left=300 right=400",
+                     "virtual pad 0 led 255 0 128", "virtual pad 0 rumble low=0 high=0"):
+            check(line in r.err, "the virtual pad did not get %r" % line, r)
+        check("low=1 high=1" not in r.err, "rumble for an absent pad reached pad 0", r)
+    finally:
+        s.stop()
+
+
+def window_shortcuts(ctx):
+    """In a window (Xvfb): Ctrl+Alt+Shift+Z releases the pointer (the host is told every held
+    key is up; nothing is sent while released), a click captures it again (the click itself is
+    not sent), +S shows the stats overlay, +Q ends the stream as the user."""
+    from test_window import XServer  # noqa: E402 (skips without Xvfb)
+    s = Session(ctx)
+    try:
+        with XServer(ctx.tmp) as x:
+            env = {"DISPLAY": x.display}
+            if skytest.sanitizer_of(ctx.skylight):
+                env.update({"SDL_RENDER_DRIVER": "software", "SDL_FRAMEBUFFER_ACCELERATION": "0"})
+            r = s.run("""
+                500 key down Left_Ctrl
+                510 key down Left_Alt
+                520 key down Left_Shift
+                530 key down S
+                540 key up S
+                550 key down Z
+                560 key up Z
+                570 key down A
+                580 key up A
+                590 motion 4 4
+                600 key up Left_Shift
+                610 key up Left_Alt
+                620 key up Left_Ctrl
+                700 button down 1
+                710 button up 1
+                720 key down B
+                730 key up B
+                800 key down Left_Ctrl
+                810 key down Left_Alt
+                820 key down Left_Shift
+                830 key down Q
+            """, duration=30, env=env, headless=False)
+            check("stream ended by the user" in r.err, "Ctrl+Alt+Shift+Q did not end it", r)
+            check("stats overlay on" in r.err, "Ctrl+Alt+Shift+S did not show the overlay", r)
+            got = [l for l in s.inputs() if not l.startswith("mouse-")]
+            expect_log(got, [
+                "key down code=0x80a2 mods=0x02 flags=0x00",
+                "key down code=0x80a4 mods=0x06 flags=0x00",
+                "key down code=0x80a0 mods=0x07 flags=0x00",
+                # +Z: released; every held key lifted
+                "key up code=0x80a0 mods=0x00 flags=0x00",
+                "key up code=0x80a2 mods=0x00 flags=0x00",
+                "key up code=0x80a4 mods=0x00 flags=0x00",
+                # captured again by the click: B goes
+                "key down code=0x8042 mods=0x00 flags=0x00",
+                "key up code=0x8042 mods=0x00 flags=0x00",
+                "key down code=0x80a2 mods=0x02 flags=0x00",
+                "key down code=0x80a4 mods=0x06 flags=0x00",
+                "key down code=0x80a0 mods=0x07 flags=0x00",
+                # +Q: the stream ends; held keys are lifted on the way out
+                "key up code=0x80a0 mods=0x00 flags=0x00",
+                "key up code=0x80a2 mods=0x00 flags=0x00",
+                "key up code=0x80a4 mods=0x00 flags=0x00",
+            ], r)
+    finally:
+        s.stop()
+
+
+if __name__ == "__main__":
+    skytest.main([keyboard_mouse, absolute_mouse, gamepads, swap_ab, feedback, window_shortcuts])
