@@ -14,6 +14,7 @@
 #define TAG "input-script"
 #define MAX_CMDS 200000
 #define MAX_PADS 16
+#define MAX_FINGERS 16
 
 typedef enum CmdType {
     CMD_KEY,
@@ -53,6 +54,7 @@ struct SkyInputScript {
     int64_t start_us;
     uint16_t mods;
     int mouse_x, mouse_y;
+    float finger_x[MAX_FINGERS], finger_y[MAX_FINGERS]; /* last position, by finger id */
     VPad pads[MAX_PADS];
 };
 
@@ -127,7 +129,7 @@ static bool parse_cmd(char **w, int nw, Cmd *c)
         c->a = atoi(w[2]);
         c->x = strtof(w[3], NULL);
         c->y = strtof(w[4], NULL);
-        return c->event != 0;
+        return c->event != 0 && c->a >= 0 && c->a < MAX_FINGERS;
     }
     if (strcmp(v, "pad") == 0 && nw >= 3) {
         if (strcmp(w[1], "attach") == 0 && nw == 4) {
@@ -428,6 +430,12 @@ static void run(SkyInputScript *s, const Cmd *c)
         ev.tfinger.fingerId = c->a;
         ev.tfinger.x = c->x;
         ev.tfinger.y = c->y;
+        if (c->event != SDL_FINGERDOWN) {
+            ev.tfinger.dx = c->x - s->finger_x[c->a];
+            ev.tfinger.dy = c->y - s->finger_y[c->a];
+        }
+        s->finger_x[c->a] = c->x;
+        s->finger_y[c->a] = c->y;
         ev.tfinger.pressure = c->event == SDL_FINGERUP ? 0.0f : 1.0f;
         ev.tfinger.windowID = s->window_id;
         break;
@@ -438,15 +446,19 @@ static void run(SkyInputScript *s, const Cmd *c)
         detach(s, c->slot);
         return;
     case CMD_PAD_BUTTON:
-        if (s->pads[c->slot].joy)
+        if (s->pads[c->slot].joy) {
             SDL_JoystickSetVirtualButton(s->pads[c->slot].joy, c->a, c->down ? 1 : 0);
+            SDL_JoystickUpdate(); /* its event now: changes due together keep the script's order */
+        }
         return;
     case CMD_PAD_AXIS: {
         int v = c->b;
         if (c->a == SDL_CONTROLLER_AXIS_TRIGGERLEFT || c->a == SDL_CONTROLLER_AXIS_TRIGGERRIGHT)
             v = v <= 0 ? -32768 : v * 2 - 32767; /* 0..32767 as SDL reports triggers */
-        if (s->pads[c->slot].joy)
+        if (s->pads[c->slot].joy) {
             SDL_JoystickSetVirtualAxis(s->pads[c->slot].joy, c->a, (Sint16)v);
+            SDL_JoystickUpdate();
+        }
         return;
     }
     }

@@ -39,6 +39,7 @@ typedef struct SkyThCfg {
     char gfe_version[32];
     int codec_support;              /* ServerCodecModeSupport (SKY_SCM_*) */
     bool rfi;                       /* DESCRIBE offers reference frame invalidation */
+    int feature_flags;              /* DESCRIBE's x-ss-general.featureFlags (SKY_SS_FF_*) */
     bool plain_rtsp;                /* rtsp:// whatever corever says (Sunshine before v0.23) */
     char mac[32];
     char apps[2048];                /* "Title[=ID],Title[=ID],..." */

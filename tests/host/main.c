@@ -56,6 +56,9 @@ const SkyOpt sky_th_opts_table[] = {
      "GfeVersion in serverinfo"},
     {"codec-support", SKY_OPT_INT, INTF(codec_support), 0, 2147483647.0, NULL, "0x101", "N",
      "ServerCodecModeSupport (decimal or 0x hex; 0x101 = H.264 + HEVC)"},
+    {"feature-flags", SKY_OPT_INT, INTF(feature_flags), 0, 3, NULL, "0", "N",
+     "x-ss-general.featureFlags in DESCRIBE: 1 pen and touch, 2 gamepad touchpad and motion "
+     "(0 as the recorded Sunshine v0.23 on Linux)"},
     {"rfi", SKY_OPT_BOOL, INTF(rfi), 0, 0, NULL, "false", NULL,
      "offer reference frame invalidation in DESCRIBE (as Sunshine with NVENC); an invalidation "
      "is answered with an IDR"},

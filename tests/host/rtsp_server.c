@@ -113,7 +113,7 @@ static int describe(const SkyThCfg *cfg, Reply *r, uint8_t *body, size_t cap)
 {
     uint32_t scm = (uint32_t)cfg->codec_support;
     SkySdpDescribe d = {
-        .feature_flags = 0,
+        .feature_flags = (uint32_t)cfg->feature_flags,
         .encryption_supported = SKY_ENC_CONTROL_V2 | SKY_ENC_AUDIO |
                                 (cfg->video_encryption != ENC_NEVER ? SKY_ENC_VIDEO : 0),
         .encryption_requested = cfg->video_encryption == ENC_MANDATORY ? SKY_ENC_ALL

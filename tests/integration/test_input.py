@@ -184,7 +184,7 @@ def gamepads(ctx):
             760 pad 0 axis righttrigger 32767
             780 pad 0 button a up
             800 pad 1 button dpup down
-            820 pad 1 button back down
+            800 pad 1 button back down  # the same moment: still in order
             840 pad 1 axis righty 20000
             860 pad 1 button dpup up
             900 pad 0 axis leftx 0
@@ -271,6 +271,46 @@ def feedback(ctx):
         s.stop()
 
 
+def touch(ctx):
+    """A touchscreen: native touch on a host that takes it (coordinates are fractions of the
+    video), the left button and pointer on one that does not, and a trackpad with --touch
+    trackpad (moves are relative; a short still touch is a click)."""
+    fingers = """
+        100 finger down 3 0.25 0.5
+        120 finger move 3 0.5 0.75
+        140 finger up 3 0.5 0.75
+    """
+    s = Session(ctx, ["--feature-flags", "3"])
+    try:
+        r = s.run(fingers)
+        expect_log(s.inputs(), [
+            "touch event=1 id=3 x=0.2500 y=0.5000 p=1.000 rot=65535",
+            "touch event=3 id=3 x=0.5000 y=0.7500 p=1.000 rot=65535",
+            "touch event=2 id=3 x=0.5000 y=0.7500 p=0.000 rot=65535",
+        ], r)
+    finally:
+        s.stop()
+    s = Session(ctx)
+    try:
+        r = s.run(fingers)
+        expect_log(s.inputs(), [
+            "mouse-abs x=160 y=180 w=639 h=359", "button down 1",
+            "mouse-abs x=320 y=270 w=639 h=359",
+            "mouse-abs x=320 y=270 w=639 h=359", "button up 1",
+        ], r)
+    finally:
+        s.stop()
+    s = Session(ctx)
+    try:
+        r = s.run(fingers + """
+            300 finger down 4 0.5 0.5
+            320 finger up 4 0.5 0.5
+        """, "--touch", "trackpad")
+        expect_log(s.inputs(), ["mouse-rel dx=160 dy=90", "button down 1", "button up 1"], r)
+    finally:
+        s.stop()
+
+
 def window_shortcuts(ctx):
     """In a window (Xvfb): Ctrl+Alt+Shift+Z releases the pointer (the host is told every held
     key is up; nothing is sent while released), a click captures it again (the click itself is
@@ -332,4 +372,5 @@ def window_shortcuts(ctx):
 
 
 if __name__ == "__main__":
-    skytest.main([keyboard_mouse, absolute_mouse, gamepads, swap_ab, feedback, window_shortcuts])
+    skytest.main([keyboard_mouse, absolute_mouse, gamepads, swap_ab, feedback, touch,
+                  window_shortcuts])
