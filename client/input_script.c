@@ -474,10 +474,3 @@ bool sky_input_script_step(SkyInputScript *s, int64_t now_us)
         run(s, &s->cmds[s->next++]);
     return s->next == s->n;
 }
-
-int64_t sky_input_script_next_us(const SkyInputScript *s)
-{
-    if (s->next == s->n)
-        return INT64_MAX;
-    return s->start_us + s->cmds[s->next].at_us;
-}
