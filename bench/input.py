@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stream import CLIPS, Host, ROOT, make_clip, run, summary_of  # noqa: E402
+from stream import CLIPS, Host, ROOT, binaries, make_clip, run, summary_of  # noqa: E402
 
 LOADS = (20, 150)
 
@@ -41,11 +41,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
-    sky = os.path.join(a.build, "client", "skylight")
-    testhost = os.path.join(a.build, "tests", "host", "skylight-testhost")
-    for b in (sky, testhost):
-        if not os.path.exists(b):
-            sys.exit("%s is missing: build the release tree first (scripts/build.sh release)" % b)
+    sky, testhost = binaries(a.build)
     clips_dir = os.path.join(a.build, "bench")
     os.makedirs(clips_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="sky-bench-input-")

@@ -74,6 +74,16 @@ class Host:
         self.p.wait(timeout=30)
 
 
+def binaries(build):
+    """skylight and the test host of a build tree (exits if missing)."""
+    sky = os.path.join(build, "client", "skylight")
+    testhost = os.path.join(build, "tests", "host", "skylight-testhost")
+    for b in (sky, testhost):
+        if not os.path.exists(b):
+            sys.exit("%s is missing: build the release tree first (scripts/build.sh release)" % b)
+    return sky, testhost
+
+
 def summary_of(path):
     with open(path) as f:
         for line in f:
@@ -96,11 +106,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
-    sky = os.path.join(a.build, "client", "skylight")
-    testhost = os.path.join(a.build, "tests", "host", "skylight-testhost")
-    for b in (sky, testhost):
-        if not os.path.exists(b):
-            sys.exit("%s is missing: build the release tree first (scripts/build.sh release)" % b)
+    sky, testhost = binaries(a.build)
     clips_dir = os.path.join(a.build, "bench")
     os.makedirs(clips_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="sky-bench-")

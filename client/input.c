@@ -119,22 +119,35 @@ static void set_captured(SkyInput *in, bool on)
     apply_capture(in);
 }
 
-/* Window position -> position within the video (letterboxed), and its reference size. */
+/* The window's size and the picture's letterboxed rectangle in it (headless: the stream's). */
+typedef struct View {
+    int win_w, win_h;
+    int x, y, w, h;
+} View;
+
+static View view_of(const SkyInput *in)
+{
+    View v = {in->cfg.stream_width, in->cfg.stream_height, 0, 0, in->cfg.stream_width,
+              in->cfg.stream_height};
+    if (in->cfg.window) {
+        SDL_GetWindowSize(in->cfg.window, &v.win_w, &v.win_h);
+        sky_render_letterbox(v.win_w, v.win_h,
+                             (double)in->cfg.stream_width / in->cfg.stream_height, &v.x, &v.y,
+                             &v.w, &v.h);
+    }
+    return v;
+}
+
+/* Window position -> position within the video, and its reference size. */
 static bool video_position(SkyInput *in, float wx, float wy, SkyInputRec *r)
 {
-    int ww = in->cfg.stream_width, wh = in->cfg.stream_height;
-    int x = 0, y = 0, w = ww, h = wh;
-    if (in->cfg.window) {
-        SDL_GetWindowSize(in->cfg.window, &ww, &wh);
-        sky_render_letterbox(ww, wh, (double)in->cfg.stream_width / in->cfg.stream_height, &x, &y,
-                             &w, &h);
-    }
-    if (w <= 0 || h <= 0 || wx < x || wy < y || wx >= x + w || wy >= y + h)
+    View v = view_of(in);
+    if (!isfinite(wx) || !isfinite(wy) || v.w <= 0 || v.h <= 0 || wx < v.x || wy < v.y ||
+        wx >= v.x + v.w || wy >= v.y + v.h)
         return false; /* in the black bars */
-    float vx = (wx - x) * in->cfg.stream_width / w, vy = (wy - y) * in->cfg.stream_height / h;
     r->type = SKY_REC_POSITION;
-    r->u.position.x = (int16_t)vx;
-    r->u.position.y = (int16_t)vy;
+    r->u.position.x = (int16_t)((wx - v.x) * in->cfg.stream_width / v.w);
+    r->u.position.y = (int16_t)((wy - v.y) * in->cfg.stream_height / v.h);
     r->u.position.w = (int16_t)in->cfg.stream_width;
     r->u.position.h = (int16_t)in->cfg.stream_height;
     return true;
@@ -304,15 +317,13 @@ static void touch_as_mouse(SkyInput *in, const SDL_TouchFingerEvent *f, int64_t 
     } else if (!in->touch_active || f->fingerId != in->touch_finger) {
         return;
     }
-    int ww = in->cfg.stream_width, wh = in->cfg.stream_height;
-    if (in->cfg.window)
-        SDL_GetWindowSize(in->cfg.window, &ww, &wh);
+    View v = view_of(in);
     if (in->cfg.opts.touch_mode == 1) { /* trackpad */
         if (f->type == SDL_FINGERMOTION) {
             in->touch_travel += fabsf(f->dx) + fabsf(f->dy);
             r.type = SKY_REC_MOTION;
-            r.u.motion.dx = (int32_t)lroundf(f->dx * ww);
-            r.u.motion.dy = (int32_t)lroundf(f->dy * wh);
+            r.u.motion.dx = (int32_t)lroundf(f->dx * v.win_w);
+            r.u.motion.dy = (int32_t)lroundf(f->dy * v.win_h);
             push(in, &r);
         } else if (f->type == SDL_FINGERUP) {
             in->touch_active = false;
@@ -328,7 +339,7 @@ static void touch_as_mouse(SkyInput *in, const SDL_TouchFingerEvent *f, int64_t 
         return;
     }
     /* Absolute, on a host without touch support: the finger is the pointer and left button. */
-    if (video_position(in, f->x * ww, f->y * wh, &r))
+    if (video_position(in, f->x * v.win_w, f->y * v.win_h, &r))
         push(in, &r);
     if (f->type == SDL_FINGERMOTION)
         return;
@@ -342,7 +353,9 @@ static void touch_as_mouse(SkyInput *in, const SDL_TouchFingerEvent *f, int64_t 
 
 static void touch_event(SkyInput *in, const SDL_TouchFingerEvent *f)
 {
-    if (!in->captured)
+    /* (fractions of the window; a device that reports others is ignored) */
+    if (!in->captured || !isfinite(f->x) || !isfinite(f->y) || !isfinite(f->dx) ||
+        !isfinite(f->dy) || fabsf(f->dx) > 2 || fabsf(f->dy) > 2)
         return;
     int64_t now = sky_time_us();
     if (in->cfg.opts.touch_mode == 1 || !(in->cfg.host_features & SKY_SS_FF_PEN_TOUCH)) {
@@ -350,13 +363,7 @@ static void touch_event(SkyInput *in, const SDL_TouchFingerEvent *f)
         return;
     }
     /* Native touch: coordinates within the video, 0..1. */
-    int ww = in->cfg.stream_width, wh = in->cfg.stream_height;
-    int x = 0, y = 0, w = ww, h = wh;
-    if (in->cfg.window) {
-        SDL_GetWindowSize(in->cfg.window, &ww, &wh);
-        sky_render_letterbox(ww, wh, (double)in->cfg.stream_width / in->cfg.stream_height, &x, &y,
-                             &w, &h);
-    }
+    View v = view_of(in);
     SkyInputRec r = {.type = SKY_REC_TOUCH, .capture_us = now};
     SkyInputPacket *p = &r.u.packet;
     p->kind = SKY_IN_TOUCH;
@@ -365,7 +372,8 @@ static void touch_event(SkyInput *in, const SDL_TouchFingerEvent *f)
                                                  : SKY_TOUCH_MOVE;
     p->u.touch.pointer = (uint32_t)f->fingerId;
     p->u.touch.rotation = SKY_TOUCH_ROTATION_UNKNOWN;
-    float vx = w > 0 ? (f->x * ww - x) / w : 0, vy = h > 0 ? (f->y * wh - y) / h : 0;
+    float vx = v.w > 0 ? (f->x * v.win_w - v.x) / v.w : 0;
+    float vy = v.h > 0 ? (f->y * v.win_h - v.y) / v.h : 0;
     p->u.touch.x = vx < 0 ? 0 : vx > 1 ? 1 : vx;
     p->u.touch.y = vy < 0 ? 0 : vy > 1 ? 1 : vy;
     p->u.touch.pressure = isfinite(f->pressure) ? f->pressure : 0;

@@ -112,6 +112,10 @@ static void send_button(SkyInputSender *s, uint8_t button, bool down, int64_t ca
 static int16_t wheel_units(float notches, float *rest)
 {
     float units = notches * SKY_INPUT_WHEEL_DELTA + *rest;
+    if (!isfinite(units)) {
+        *rest = 0;
+        return 0;
+    }
     float whole = truncf(units);
     if (whole > INT16_MAX)
         whole = INT16_MAX;

@@ -24,7 +24,7 @@ struct SkyPresenter {
     atomic_bool wake_pending;
     atomic_bool events;           /* SDL events are read (a window, or headless input) */
     /* The overlay's figures since its last update. */
-    int64_t overlay_next_us;
+    int64_t overlay_last_us;      /* 0: fill it at the next round */
     uint64_t overlay_frames;
     int64_t overlay_decode_us;
     SkyNetFigures overlay_net;
@@ -74,16 +74,17 @@ void sky_presenter_toggle_overlay(SkyPresenter *p)
     if (!p->render)
         return;
     sky_render_toggle_overlay(p->render);
-    p->overlay_next_us = 0; /* fill it at once */
+    p->overlay_last_us = 0; /* fill it at once */
 }
 
 /* Once a second while the overlay is shown: the figures a player looks at. */
 static void overlay_update(SkyPresenter *p, int64_t now, const SkyAudioFigures *af,
                            const SkyNetFigures *nf)
 {
-    if (!p->render || !sky_render_overlay_shown(p->render) || now < p->overlay_next_us)
+    if (!p->render || !sky_render_overlay_shown(p->render) ||
+        (p->overlay_last_us && now - p->overlay_last_us < 1000000))
         return;
-    double secs = p->overlay_next_us ? (now - p->overlay_next_us + 1e6) / 1e6 : 0;
+    double secs = p->overlay_last_us ? (now - p->overlay_last_us) / 1e6 : 0;
     char text[512];
     int n = snprintf(text, sizeof(text), "%.1f fps, decode %.2f ms",
                      secs > 0 ? p->overlay_frames / secs : 0,
@@ -105,7 +106,7 @@ static void overlay_update(SkyPresenter *p, int64_t now, const SkyAudioFigures *
     p->overlay_net = *nf;
     p->overlay_frames = 0;
     p->overlay_decode_us = 0;
-    p->overlay_next_us = now + 1000000;
+    p->overlay_last_us = now;
 }
 
 void sky_presenter_wake(void *opaque)
