@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fec.h"
-#include "common/time.h"
+#include "common/core/error.h"
+#include "common/proto/fec.h"
+#include "common/core/time.h"
 
 #define SHARD_LEN 1040
 #define REPEATS 5

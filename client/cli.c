@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "client/fsutil.h"
-#include "common/error.h"
-#include "common/log.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
 
 const SkyOpt sky_global_opts_table[] = {
     {"log-level", SKY_OPT_CHOICE, offsetof(SkyGlobalOpts, log_level), 0, 0, 0,

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "common/opts.h"
+#include "common/core/opts.h"
 
 typedef struct SkyOptGroup {
     const char *title;   /* heading in --help */

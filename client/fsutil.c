@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/core/error.h"
 
 int sky_mkdirs(const char *dir, mode_t mode)
 {

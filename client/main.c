@@ -8,10 +8,10 @@
 #include <SDL.h>
 
 #include "client/cli.h"
-#include "client/host_cmds.h"
+#include "client/host/host_cmds.h"
 #include "client/play.h"
 #include "client/stream.h"
-#include "common/log.h"
+#include "common/core/log.h"
 
 static void print_version(void)
 {

@@ -10,18 +10,18 @@
 
 #include <SDL.h>
 
-#include "client/audio.h"
+#include "client/media/audio.h"
 #include "client/cli.h"
-#include "client/decoder.h"
-#include "client/frame_md5.h"
+#include "client/media/decoder.h"
+#include "client/media/frame_md5.h"
 #include "client/presenter.h"
-#include "client/render_sdl.h"
-#include "client/source_file.h"
+#include "client/render/render_sdl.h"
+#include "client/media/source_file.h"
 #include "client/stats_out.h"
-#include "client/video_pipeline.h"
-#include "common/error.h"
-#include "common/log.h"
-#include "common/time.h"
+#include "client/media/video_pipeline.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/core/time.h"
 
 #define TAG "play"
 

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/log.h"
-#include "common/time.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/core/time.h"
 
 #define TAG "present"
 #define EVENT_WAIT_MS 20

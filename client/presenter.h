@@ -12,9 +12,9 @@
 
 #include <SDL.h>
 
-#include "client/render_sdl.h"
+#include "client/render/render_sdl.h"
 #include "client/stats_out.h"
-#include "client/video_pipeline.h"
+#include "client/media/video_pipeline.h"
 
 typedef struct SkyPresenterHooks {
     /* Once per loop turn: fill the figures for the stats line (either may be left alone) and

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/timeline.h"
+#include "common/media/timeline.h"
 
 typedef struct SkyStatsOut SkyStatsOut;
 

@@ -1,7 +1,7 @@
 /* `skylight stream`: the session, started in named stages and torn down in reverse from
  * wherever it got to (moonlight-common-c's LiStartConnection/LiStopConnection):
  *
- *   host      find the host, check pairing (client/host_client.c)
+ *   host      find the host, check pairing (client/host/host_client.c)
  *   launch    /launch or /resume with the session key
  *   rtsp      the RTSP handshake: ports, codec, encryption, audio layout
  *   output    stats, the window (or headless), the presenter
@@ -27,31 +27,31 @@
 
 #include <SDL.h>
 
-#include "client/audio.h"
-#include "client/audio_stream.h"
+#include "client/media/audio.h"
+#include "client/net/audio_stream.h"
 #include "client/cli.h"
-#include "client/control_stream.h"
-#include "client/decoder.h"
-#include "client/frame_md5.h"
+#include "client/net/control_stream.h"
+#include "client/media/decoder.h"
+#include "client/media/frame_md5.h"
 #include "client/fsutil.h"
-#include "client/host_client.h"
-#include "client/http.h"
-#include "client/identity.h"
-#include "client/input.h"
-#include "client/input_script.h"
+#include "client/host/host_client.h"
+#include "client/host/http.h"
+#include "client/host/identity.h"
+#include "client/input/input.h"
+#include "client/input/input_script.h"
 #include "client/presenter.h"
-#include "client/recorder.h"
-#include "client/render_sdl.h"
-#include "client/rtsp_client.h"
+#include "client/media/recorder.h"
+#include "client/render/render_sdl.h"
+#include "client/net/rtsp_client.h"
 #include "client/stats_out.h"
-#include "client/video_pipeline.h"
-#include "client/video_stream.h"
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/jitter.h"
-#include "common/log.h"
-#include "common/sdp.h"
-#include "common/time.h"
+#include "client/media/video_pipeline.h"
+#include "client/net/video_stream.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/proto/jitter.h"
+#include "common/core/log.h"
+#include "common/proto/sdp.h"
+#include "common/core/time.h"
 
 #define TAG "stream"
 

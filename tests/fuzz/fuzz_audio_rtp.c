@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/audio_rtp.h"
-#include "common/error.h"
-#include "common/log.h"
+#include "common/proto/audio_rtp.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/opts.h"
+#include "common/core/error.h"
+#include "common/core/opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

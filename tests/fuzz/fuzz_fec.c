@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fec.h"
+#include "common/core/error.h"
+#include "common/proto/fec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/hostapi.h"
+#include "common/core/error.h"
+#include "common/proto/hostapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* Fuzzes the impairment spec parser (common/impair.h). Whatever it accepts must pass the
+/* Fuzzes the impairment spec parser (common/proto/impair.h). Whatever it accepts must pass the
  * configuration check and drive the model without breaking its promises on a short run. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/impair.h"
+#include "common/core/error.h"
+#include "common/proto/impair.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/control.h"
-#include "common/error.h"
-#include "common/input.h"
+#include "common/proto/control.h"
+#include "common/core/error.h"
+#include "common/proto/input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

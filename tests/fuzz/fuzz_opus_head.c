@@ -2,8 +2,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/error.h"
-#include "common/opus_config.h"
+#include "common/core/error.h"
+#include "common/media/opus_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hostapi.h"
-#include "common/pairing.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/proto/hostapi.h"
+#include "common/proto/pairing.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

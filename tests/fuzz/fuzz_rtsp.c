@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/rtsp.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/proto/rtsp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/sdp.h"
+#include "common/core/error.h"
+#include "common/proto/sdp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

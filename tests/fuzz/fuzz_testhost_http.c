@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/core/error.h"
 #include "tests/host/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

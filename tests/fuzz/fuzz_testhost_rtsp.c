@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/log.h"
-#include "common/rtsp.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/proto/rtsp.h"
 #include "tests/host/rtsp_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

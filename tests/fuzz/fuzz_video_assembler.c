@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/frame_assembler.h"
-#include "common/video_packet.h"
+#include "common/core/error.h"
+#include "common/proto/frame_assembler.h"
+#include "common/proto/video_packet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

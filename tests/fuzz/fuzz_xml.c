@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/xml.h"
+#include "common/core/error.h"
+#include "common/core/xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,10 +9,10 @@
 
 #include <opus_multistream.h>
 
-#include "common/audio_rtp.h"
-#include "common/error.h"
-#include "common/log.h"
-#include "common/time.h"
+#include "common/proto/audio_rtp.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/core/time.h"
 
 #define TAG "th-audio"
 #define RATE 48000

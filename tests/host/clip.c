@@ -5,9 +5,9 @@
 
 #include <libavformat/avformat.h>
 
-#include "common/error.h"
-#include "common/log.h"
-#include "common/sdp.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/proto/sdp.h"
 
 #define TAG "th-clip"
 /* Enough for a few seconds at 150 Mb/s; a longer clip is refused rather than swapped out. */

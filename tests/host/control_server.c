@@ -9,13 +9,13 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/control.h"
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/input.h"
-#include "common/log.h"
-#include "common/time.h"
+#include "common/proto/control.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/proto/input.h"
+#include "common/core/log.h"
+#include "common/core/time.h"
 
 #define TAG "th-control"
 /* ENet needs servicing for its retransmissions and pings even without traffic. */

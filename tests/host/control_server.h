@@ -35,7 +35,7 @@
 
 #include <enet/enet.h>
 
-#include "common/impair.h"
+#include "common/proto/impair.h"
 #include "tests/host/audio_sender.h"
 #include "tests/host/host.h"
 #include "tests/host/udp_sender.h"
@@ -85,7 +85,7 @@ void sky_th_control_destroy(SkyThControl **c);
  * ENet host meanwhile. On return no peer is left connected. */
 SkyThEnd sky_th_control_run(SkyThControl *c);
 
-/* Queues a host message (rumble, LED, motion request, ...; a plaintext message as common/control.h
+/* Queues a host message (rumble, LED, motion request, ...; a plaintext message as common/proto/control.h
  * builds it) for the session thread to send (`sent type=0x....` when it has). Any thread.
  * SKY_ERR(EAGAIN) when 16 are waiting, SKY_ERR(EMSGSIZE) over 64 bytes. */
 int sky_th_control_send(SkyThControl *c, const uint8_t *msg, size_t len);

@@ -8,9 +8,9 @@
 #include <libavutil/frame.h>
 #include <libavutil/opt.h>
 
-#include "common/error.h"
-#include "common/log.h"
-#include "common/sdp.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/proto/sdp.h"
 
 #define TAG "th-enc"
 

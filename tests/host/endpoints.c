@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/hostapi.h"
-#include "common/log.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/proto/hostapi.h"
+#include "common/core/log.h"
 #include "tests/host/pair.h"
 #include "tests/host/state.h"
 

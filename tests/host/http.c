@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/error.h"
-#include "common/hex.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
 
 #define MAX_HEADER_LINES 128
 

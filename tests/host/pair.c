@@ -4,11 +4,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/log.h"
-#include "common/pairing.h"
-#include "common/time.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/core/log.h"
+#include "common/proto/pairing.h"
+#include "common/core/time.h"
 #include "tests/host/server.h"
 #include "tests/host/state.h"
 

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "common/error.h"
+#include "common/core/error.h"
 
 /* Colours as 8-bit limited-range Y'CbCr (BT.601-ish; a test pattern, not a calibration). */
 typedef struct Yuv {

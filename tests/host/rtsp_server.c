@@ -11,12 +11,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hostapi.h"
-#include "common/log.h"
-#include "common/rtsp.h"
-#include "common/time.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/proto/hostapi.h"
+#include "common/core/log.h"
+#include "common/proto/rtsp.h"
+#include "common/core/time.h"
 
 #define TAG "th-rtsp"
 /* A connection must deliver its request within this time. */

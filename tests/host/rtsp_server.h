@@ -5,7 +5,7 @@
  *   - only while a launch is pending (/launch or /resume, until the control peer connects);
  *     otherwise the connection is closed at once;
  *   - `rtspenc://` (the launch had corever >= 1): each request and reply is one sealed frame
- *     (common/rtsp.h), the host numbering its replies 1, 2, ... per launch; a request of 2048
+ *     (common/proto/rtsp.h), the host numbering its replies 1, 2, ... per launch; a request of 2048
  *     bytes or more, one that fails to decrypt or to parse gets an encrypted 400;
  *   - OPTIONS; DESCRIBE (host capabilities: HEVC and AV1 from --codec-support, encryption from
  *     --video-encryption); SETUP audio/video/control (Session "DEADBEEFCAFE;timeout = 90",
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/sdp.h"
+#include "common/proto/sdp.h"
 #include "tests/host/host.h"
 
 /* What an ANNOUNCE starts: the launch it belongs to and the stream the client asked for. */

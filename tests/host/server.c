@@ -18,9 +18,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "common/error.h"
-#include "common/log.h"
-#include "common/time.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/core/time.h"
 #include "tests/host/state.h"
 
 #define TAG "th-http"

@@ -10,12 +10,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/audio_rtp.h"
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/log.h"
-#include "common/sdp.h"
-#include "common/video_packet.h"
+#include "common/proto/audio_rtp.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/proto/sdp.h"
+#include "common/proto/video_packet.h"
 #include "tests/host/audio_sender.h"
 #include "tests/host/rtsp_server.h"
 #include "tests/host/udp_sender.h"

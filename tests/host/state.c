@@ -13,9 +13,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/log.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/core/log.h"
 #include "tests/host/host.h"
 
 #define TAG "th-state"

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/crypto.h"
+#include "common/core/crypto.h"
 
 typedef struct SkyThState SkyThState;
 

@@ -11,10 +11,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/delayq.h"
-#include "common/error.h"
-#include "common/log.h"
-#include "common/time.h"
+#include "common/proto/delayq.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/core/time.h"
 #include "tests/host/host.h"
 
 #define TAG "th-udp"

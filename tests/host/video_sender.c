@@ -7,11 +7,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/error.h"
-#include "common/log.h"
-#include "common/sdp.h"
-#include "common/time.h"
-#include "common/video_packet.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/proto/sdp.h"
+#include "common/core/time.h"
+#include "common/proto/video_packet.h"
 #include "tests/host/clip.h"
 #include "tests/host/host.h"
 

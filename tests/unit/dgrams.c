@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/opts.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/core/opts.h"
 
 #define MAX_FILE (64u << 20)
 

@@ -4,7 +4,7 @@
  *
  *   .dgrams: "SKYDGRM1", then records of
  *            u8 stream (1 video, 2 audio), u8 0, u16le length, u32le 0, u64le time_us + payload
- *   .keys:   "key = value" lines (common/opts.h sky_config_parse) */
+ *   .keys:   "key = value" lines (common/core/opts.h sky_config_parse) */
 #ifndef SKY_TESTS_DGRAMS_H
 #define SKY_TESTS_DGRAMS_H
 
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/bytes.h"
+#include "common/core/bytes.h"
 
 #define TDGRAM_MAGIC "SKYDGRM1"
 #define TDGRAM_MAGIC_LEN 8

@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 
-#include "common/audio_rtp.h"
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/fec.h"
+#include "common/proto/audio_rtp.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/proto/fec.h"
 #include "tests/unit/dgrams.h"
 
 #ifndef SKY_TEST_DATA

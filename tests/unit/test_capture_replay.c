@@ -13,10 +13,10 @@
 #include <cmocka.h>
 #include <libavcodec/avcodec.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/frame_assembler.h"
-#include "common/video_packet.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/proto/frame_assembler.h"
+#include "common/proto/video_packet.h"
 #include "dgrams.h"
 
 typedef struct Replay {

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "common/control.h"
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hex.h"
+#include "common/proto/control.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
 
 #ifndef SKY_TEST_DATA
 #error "SKY_TEST_DATA must name tests/data"

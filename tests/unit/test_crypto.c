@@ -7,9 +7,9 @@
 
 #include <cmocka.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hex.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common/decode_policy.h"
-#include "common/error.h"
+#include "common/media/decode_policy.h"
+#include "common/core/error.h"
 
 #define ERR SKY_ERR(EIO)
 

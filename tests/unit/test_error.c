@@ -8,7 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/core/error.h"
 
 static void test_never_null(void **state)
 {

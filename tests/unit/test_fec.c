@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/fec.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/proto/fec.h"
 #include "dgrams.h"
 
 #ifndef SKY_TEST_DATA

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/frame_assembler.h"
-#include "common/video_packet.h"
+#include "common/core/error.h"
+#include "common/proto/frame_assembler.h"
+#include "common/proto/video_packet.h"
 
 #define PACKET_SIZE 1024
 #define DLEN (PACKET_SIZE + 16)

@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/hex.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
 
 static void test_round_trip(void **state)
 {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/hostapi.h"
+#include "common/core/error.h"
+#include "common/proto/hostapi.h"
 
 static char *reply(const char *name, size_t *len)
 {

@@ -1,4 +1,4 @@
-/* Known-host records and atomic files (client/hosts.c, client/fsutil.c). */
+/* Known-host records and atomic files (client/host/hosts.c, client/fsutil.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "client/fsutil.h"
-#include "client/hosts.h"
-#include "common/error.h"
+#include "client/host/hosts.h"
+#include "common/core/error.h"
 
 static char g_dir[256];
 

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/input.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/proto/input.h"
 
 #ifndef SKY_TEST_DATA
 #error "SKY_TEST_DATA must name tests/data"

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/jitter.h"
+#include "common/core/error.h"
+#include "common/proto/jitter.h"
 
 static uint64_t g_rng = 12345;
 

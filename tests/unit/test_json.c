@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/json.h"
+#include "common/core/json.h"
 #include "json_check.h"
 
 static void test_scalars(void **state)

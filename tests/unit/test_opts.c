@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/opts.h"
+#include "common/core/error.h"
+#include "common/core/opts.h"
 
 typedef struct TestOpts {
     bool flag;

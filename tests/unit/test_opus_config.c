@@ -7,9 +7,9 @@
 
 #include <string.h>
 
-#include "common/bytes.h"
-#include "common/error.h"
-#include "common/opus_config.h"
+#include "common/core/bytes.h"
+#include "common/core/error.h"
+#include "common/media/opus_config.h"
 
 typedef struct Head {
     uint8_t version, channels, family;

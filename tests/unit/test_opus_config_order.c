@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "common/error.h"
-#include "common/opus_config.h"
+#include "common/core/error.h"
+#include "common/media/opus_config.h"
 
 /* A config whose mapping names each channel's position: mapping[i] = i (one mono stream per
  * channel), so after the call mapping[i] says which Vorbis position SDL channel i came from. */

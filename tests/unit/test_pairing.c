@@ -10,11 +10,11 @@
 
 #include <cmocka.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/opts.h"
-#include "common/pairing.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/core/opts.h"
+#include "common/proto/pairing.h"
 
 #ifndef SKY_TEST_DATA
 #error "SKY_TEST_DATA must name tests/data"

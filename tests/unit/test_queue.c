@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/queue.h"
-#include "common/time.h"
+#include "common/core/error.h"
+#include "common/core/queue.h"
+#include "common/core/time.h"
 
 /* Items are slots of a fixed array; free_fn counts how often each one was freed. */
 #define N_ITEMS 64

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/rtsp.h"
-#include "common/sdp.h"
+#include "common/core/error.h"
+#include "common/proto/rtsp.h"
+#include "common/proto/sdp.h"
 #include "rtsp_capture.h"
 
 #ifndef SKY_TEST_DATA

@@ -1,11 +1,11 @@
-/* Unit tests for common/seq.h: wraparound-safe sequence arithmetic. */
+/* Unit tests for common/core/seq.h: wraparound-safe sequence arithmetic. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common/seq.h"
+#include "common/core/seq.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/spsc.h"
+#include "common/core/error.h"
+#include "common/core/spsc.h"
 
 /* The byte at stream position pos: not periodic at any small power of two. */
 static uint8_t pattern(uint64_t pos)

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "common/stats.h"
+#include "common/core/stats.h"
 
 /* cmocka's assert_float_equal works in float; these values need double. */
 #define assert_near(a, b, eps)                                                                \

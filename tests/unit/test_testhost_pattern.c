@@ -14,8 +14,8 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/log.h>
 
-#include "common/error.h"
-#include "common/sdp.h"
+#include "common/core/error.h"
+#include "common/proto/sdp.h"
 #include "tests/host/encoder.h"
 #include "tests/host/pattern.h"
 

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "common/crypto.h"
-#include "common/error.h"
-#include "common/hex.h"
-#include "common/rtsp.h"
+#include "common/core/crypto.h"
+#include "common/core/error.h"
+#include "common/core/hex.h"
+#include "common/proto/rtsp.h"
 #include "rtsp_capture.h"
 #include "tests/host/rtsp_server.h"
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common/time.h"
+#include "common/core/time.h"
 
 static void test_monotonic(void **state)
 {

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "common/timeline.h"
+#include "common/media/timeline.h"
 #include "json_check.h"
 
 #define T0 1000000000 /* an arbitrary monotonic start, in us */

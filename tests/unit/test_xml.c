@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/xml.h"
+#include "common/core/error.h"
+#include "common/core/xml.h"
 
 static SkyXml *parse_ok(const char *s)
 {

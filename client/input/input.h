@@ -1,0 +1,74 @@
+/* Input capture (main thread): SDL keyboard, mouse, touch and game controller events become
+ * timestamped records for the input thread (client/input/input_sender.h), which encodes and sends
+ * them. Also here: the pointer capture and mouse modes, the keyboard shortcuts
+ * (Ctrl+Alt+Shift + Q quit, S stats overlay, Z release/capture the mouse, X fullscreen,
+ * M mouse mode), gamepad hot-plug (up to 16 pads) and the host's feedback to pads (rumble,
+ * trigger rumble, LED colour, motion sensor reports), applied on the main thread. */
+#ifndef SKY_CLIENT_INPUT_H
+#define SKY_CLIENT_INPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <SDL.h>
+
+#include "client/net/control_stream.h"
+#include "client/input/input_sender.h"
+#include "common/core/opts.h"
+
+typedef enum SkyCaptureKeys {
+    SKY_CAPTURE_KEYS_NEVER = 0,
+    SKY_CAPTURE_KEYS_FULLSCREEN,
+    SKY_CAPTURE_KEYS_ALWAYS,
+} SkyCaptureKeys;
+
+typedef struct SkyInputOpts {
+    int capture_system_keys; /* SkyCaptureKeys */
+    int mouse_mode;          /* 0 relative, 1 absolute */
+    int touch_mode;          /* 0 absolute, 1 trackpad */
+    bool swap_ab;
+    bool gamepads;
+    char script[1024];       /* --input-script */
+} SkyInputOpts;
+
+extern const SkyOpt sky_input_opts_table[];
+
+typedef enum SkyShortcut {
+    SKY_SHORTCUT_QUIT,
+    SKY_SHORTCUT_OVERLAY,
+    SKY_SHORTCUT_FULLSCREEN,
+} SkyShortcut;
+
+typedef struct SkyInputCfg {
+    SkyInputOpts opts;
+    SkyControlStream *control;
+    SDL_Window *window;           /* NULL headless: no pointer capture, positions as is */
+    int stream_width, stream_height;
+    uint32_t host_features;       /* SKY_SS_FF_* from the host's SDP */
+    bool sunshine;                /* the host takes Sunshine's extensions */
+    /* Main thread: a shortcut the session carries out. */
+    void (*shortcut)(void *opaque, SkyShortcut which);
+    void *opaque;
+} SkyInputCfg;
+
+typedef struct SkyInput SkyInput;
+
+/* Main thread, SDL's event subsystem initialised. Opens the game controller subsystem (if
+ * gamepads) and starts the input thread. Returns 0 or a negative error. */
+int sky_input_create(SkyInput **out, const SkyInputCfg *cfg);
+/* Main thread. Lifts whatever the host holds down, stops the thread, closes the pads.
+ * Accepts NULL; NULLs the pointer. */
+void sky_input_destroy(SkyInput **in);
+
+/* Main thread: one SDL event (the presenter hands over those it does not use). Returns true
+ * if the event was input's. */
+bool sky_input_event(SkyInput *in, const SDL_Event *ev);
+
+/* Control thread: a host message; rumble, trigger rumble, LED and motion requests are queued
+ * for the main thread (woken through an SDL event). Must not block. */
+void sky_input_host_message(SkyInput *in, const SkyControlHostMsg *msg);
+
+/* Any thread: figures for stats. */
+void sky_input_stats(SkyInput *in, SkyInputSenderStats *out);
+
+#endif
