@@ -11,6 +11,7 @@
 #include "client/host/host_cmds.h"
 #include "client/play.h"
 #include "client/stream.h"
+#include "common/core/error.h"
 #include "common/core/log.h"
 
 static void print_version(void)
@@ -59,6 +60,7 @@ static void av_log_forward(void *avcl, int level, const char *fmt, va_list vl)
 int main(int argc, char **argv)
 {
     av_log_set_callback(av_log_forward);
+    sky_error_set_describer(av_strerror);
     if (argc < 2) {
         print_help();
         return 2;

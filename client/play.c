@@ -12,6 +12,7 @@
 
 #include "client/media/audio.h"
 #include "client/cli.h"
+#include "client/feedback.h"
 #include "client/media/decoder.h"
 #include "client/media/frame_md5.h"
 #include "client/presenter.h"
@@ -62,6 +63,7 @@ typedef struct Play {
     const char *path;
 
     /* Resources, in the order they are set up. */
+    SkyFeedback *feedback;
     SkyStatsOut *stats;
     SkySourceFile *source;
     SkyFrameMd5 *md5;
@@ -111,18 +113,20 @@ static void audio_figures(Play *p, SkyAudioFigures *a)
         sky_audio_figures(p->audio, a);
 }
 
-static bool tick(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFigures *net)
+/* Presenter hook (main thread), once a second. */
+static void figures(void *opaque, SkyAudioFigures *audio, SkyNetFigures *net)
 {
     Play *p = opaque;
-    (void)now_us;
     (void)net;
     audio_figures(p, audio);
-    return false;
 }
 
 static int setup(Play *p)
 {
-    int ret = sky_stats_out_create(&p->stats, p->opts.stats_json, sky_time_us());
+    int ret = sky_feedback_create(&p->feedback);
+    if (ret < 0)
+        return ret;
+    ret = sky_stats_out_create(&p->stats, p->opts.stats_json, sky_time_us());
     if (ret < 0)
         return ret;
     ret = sky_source_file_open(&p->source, p->path);
@@ -159,7 +163,7 @@ static int setup(Play *p)
         if (ret < 0)
             return ret;
     }
-    SkyPresenterHooks hooks = {tick, NULL, p};
+    SkyPresenterHooks hooks = {.figures = figures, .opaque = p};
     ret = sky_presenter_create(&p->presenter, p->render, p->stats, &hooks, &g_quit);
     if (ret < 0)
         return ret;
@@ -185,6 +189,7 @@ static int setup(Play *p)
         .queue_frames = 8,
         .stats = p->stats,
         .md5 = p->md5,
+        .feedback = p->feedback,
         .wake = sky_presenter_wake,
         .opaque = p->presenter,
     };
@@ -192,7 +197,7 @@ static int setup(Play *p)
     if (ret < 0)
         return ret;
     sky_presenter_attach(p->presenter, p->vp);
-    return sky_source_file_start(p->source, p->vp, p->audio, p->opts.pacing);
+    return sky_source_file_start(p->source, p->vp, p->audio, p->feedback, p->opts.pacing);
 }
 
 static int teardown(Play *p, int status)
@@ -222,6 +227,7 @@ static int teardown(Play *p, int status)
     }
     if (sky_stats_out_destroy(&p->stats) < 0 && status == 0)
         status = SKY_ERR(EIO);
+    sky_feedback_destroy(&p->feedback);
     SDL_Quit();
     return status;
 }

@@ -77,13 +77,17 @@ void sky_presenter_toggle_overlay(SkyPresenter *p)
     p->overlay_last_us = 0; /* fill it at once */
 }
 
+/* Whether the overlay is shown and its figures are a second old (or were never filled). */
+static bool overlay_due(const SkyPresenter *p, int64_t now)
+{
+    return p->render && sky_render_overlay_shown(p->render) &&
+           (!p->overlay_last_us || now - p->overlay_last_us >= 1000000);
+}
+
 /* Once a second while the overlay is shown: the figures a player looks at. */
 static void overlay_update(SkyPresenter *p, int64_t now, const SkyAudioFigures *af,
                            const SkyNetFigures *nf)
 {
-    if (!p->render || !sky_render_overlay_shown(p->render) ||
-        (p->overlay_last_us && now - p->overlay_last_us < 1000000))
-        return;
     double secs = p->overlay_last_us ? (now - p->overlay_last_us) / 1e6 : 0;
     char text[512];
     int n = snprintf(text, sizeof(text), "%.1f fps, decode %.2f ms",
@@ -204,11 +208,18 @@ int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why)
             return ret;
         }
         int64_t now = sky_time_us();
-        memset(&af, 0, sizeof(af));
-        memset(&nf, 0, sizeof(nf));
-        bool stop = p->hooks.tick && p->hooks.tick(p->hooks.opaque, now, &af, &nf);
-        sky_stats_out_tick(p->stats, now, &af, nf.active ? &nf : NULL);
-        overlay_update(p, now, &af, &nf);
+        bool stop = p->hooks.poll && p->hooks.poll(p->hooks.opaque, now);
+        bool second = sky_stats_out_second_due(p->stats, now), overlay = overlay_due(p, now);
+        if (second || overlay) {
+            memset(&af, 0, sizeof(af));
+            memset(&nf, 0, sizeof(nf));
+            if (p->hooks.figures)
+                p->hooks.figures(p->hooks.opaque, &af, &nf);
+            if (second)
+                sky_stats_out_tick(p->stats, now, &af, nf.active ? &nf : NULL);
+            if (overlay)
+                overlay_update(p, now, &af, &nf);
+        }
         if (stop) {
             *why = SKY_PRESENTER_END_HOOK;
             return 0;

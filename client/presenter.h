@@ -1,8 +1,8 @@
 /* The main thread's loop for `play` and `stream`: SDL events, taking pictures from the video
  * pipeline and showing them (or, headless, just finishing their timelines), the per-second
- * stats line, and the end conditions (the stream ended, --duration, Ctrl+C, the window
- * closed). The decoder thread wakes it with an SDL user event, posted at most once until the
- * loop has seen it. */
+ * stats line and overlay (their figures gathered once a second, not every turn), and the end
+ * conditions (the stream ended, --duration, Ctrl+C, the window closed). The decoder thread
+ * wakes it with an SDL user event, posted at most once until the loop has seen it. */
 #ifndef SKY_CLIENT_PRESENTER_H
 #define SKY_CLIENT_PRESENTER_H
 
@@ -17,9 +17,11 @@
 #include "client/media/video_pipeline.h"
 
 typedef struct SkyPresenterHooks {
-    /* Once per loop turn: fill the figures for the stats line (either may be left alone) and
-     * return true to end the loop. Optional. */
-    bool (*tick)(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFigures *net);
+    /* Every loop turn: cheap checks only (flags, due times); true ends the loop. Optional. */
+    bool (*poll)(void *opaque, int64_t now_us);
+    /* Once a second, for the stats line and the overlay: fill the figures (either may be left
+     * alone). Optional. */
+    void (*figures)(void *opaque, SkyAudioFigures *audio, SkyNetFigures *net);
     /* Every SDL event the loop does not handle itself. Optional. */
     void (*event)(void *opaque, const SDL_Event *ev);
     void *opaque;
@@ -43,7 +45,7 @@ void sky_presenter_wake(void *opaque);
 
 typedef enum SkyPresenterEnd {
     SKY_PRESENTER_END_STREAM,    /* the pipeline finished (the file ended) */
-    SKY_PRESENTER_END_HOOK,      /* the tick hook said so (the stream ended) */
+    SKY_PRESENTER_END_HOOK,      /* the poll hook said so (the stream ended) */
     SKY_PRESENTER_END_DURATION,  /* --duration passed */
     SKY_PRESENTER_END_USER,      /* Ctrl+C, SIGTERM or the window closed */
 } SkyPresenterEnd;

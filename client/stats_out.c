@@ -99,10 +99,15 @@ void sky_stats_out_frame_done(SkyStatsOut *s, const SkyFrameTiming *f)
         write_line(s, line);
 }
 
+bool sky_stats_out_second_due(const SkyStatsOut *s, int64_t now_us)
+{
+    return now_us >= s->next_tick_us;
+}
+
 void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio,
                         const SkyNetFigures *net)
 {
-    if (now_us < s->next_tick_us)
+    if (!sky_stats_out_second_due(s, now_us))
         return;
     s->next_tick_us += 1000000;
     if (s->next_tick_us <= now_us) /* we were stalled: do not emit a burst */

@@ -4,6 +4,7 @@
 #ifndef SKY_CLIENT_STATS_OUT_H
 #define SKY_CLIENT_STATS_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,8 +22,10 @@ SkyTimeline *sky_stats_out_timeline(SkyStatsOut *s);
 void sky_stats_out_frame_in(SkyStatsOut *s);
 /* A frame was presented or dropped (any thread): recorded, and written as a JSON line. */
 void sky_stats_out_frame_done(SkyStatsOut *s, const SkyFrameTiming *f);
-/* Writes the per-second line when a second has passed since the last one (one thread). */
-/* audio and net may be NULL (not part of this run). */
+/* Whether a second has passed since the last per-second line (the tick thread). */
+bool sky_stats_out_second_due(const SkyStatsOut *s, int64_t now_us);
+/* Writes the per-second line when a second has passed since the last one (one thread).
+ * audio and net may be NULL (not part of this run). */
 void sky_stats_out_tick(SkyStatsOut *s, int64_t now_us, const SkyAudioFigures *audio,
                         const SkyNetFigures *net);
 /* Writes the summary JSON line and puts the one-line human summary into text. */

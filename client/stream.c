@@ -4,6 +4,8 @@
  *   host      find the host, check pairing (client/host/host_client.c)
  *   launch    /launch or /resume with the session key
  *   rtsp      the RTSP handshake: ports, codec, encryption, audio layout
+ *   feedback  the reports between the stream's threads (client/feedback.h), first made and
+ *             last destroyed, so no report reaches a module that is gone
  *   output    stats, the window (or headless), the presenter
  *   decoder   the video pipeline (decoder thread)
  *   audio     the audio output (audio thread, SDL callback)
@@ -17,7 +19,6 @@
  * Threads: this file runs on the main thread (docs/threading.md lists the others). */
 #include "client/stream.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include "client/media/audio.h"
 #include "client/net/audio_stream.h"
 #include "client/cli.h"
+#include "client/feedback.h"
 #include "client/net/control_stream.h"
 #include "client/media/decoder.h"
 #include "client/media/frame_md5.h"
@@ -157,6 +159,7 @@ typedef struct Session {
     SkySessionUrl url;
     char app_title[256];
     SkyRtspSession rtsp;
+    SkyFeedback *feedback;
     SkyStatsOut *stats;
     SkyFrameMd5 *md5;
     bool sdl_video;
@@ -170,18 +173,8 @@ typedef struct Session {
     SkyInput *input;
     SkyInputScript *script;
     SkyVideoStream *video;
-    /* The video stream as the decoder thread's callbacks see it: published once started,
-     * freed only after the pipeline (so after its decoder thread). */
-    _Atomic(SkyVideoStream *) video_sink;
     SkyAudioStream *audionet;
     const char *stage;
-
-    /* Set from other threads. */
-    atomic_bool ended;
-    /* The input as the control thread's message callback sees it: published once created,
-     * withdrawn before it is destroyed. */
-    pthread_mutex_t input_lock;
-    SkyInput *input_sink; /* guarded by input_lock */
 } Session;
 
 static volatile sig_atomic_t g_quit;
@@ -221,49 +214,6 @@ void sky_stream_usage(void)
     sky_cli_print_groups(stdout, groups, NGROUPS);
 }
 
-/* ---- callbacks from other threads: flags only ---- */
-
-/* From the control or the video receive thread: the stream is over. The presenter sees the
- * flag on its next round; in a window, an event makes that round come at once. */
-static void on_control_end(void *opaque)
-{
-    Session *s = opaque;
-    atomic_store(&s->ended, true);
-    sky_presenter_wake(s->presenter);
-}
-
-/* From the control thread: rumble, LED and motion requests go to the input side. */
-static void on_control_message(void *opaque, const SkyControlHostMsg *msg)
-{
-    Session *s = opaque;
-    pthread_mutex_lock(&s->input_lock);
-    if (s->input_sink)
-        sky_input_host_message(s->input_sink, msg);
-    pthread_mutex_unlock(&s->input_lock);
-}
-
-static void need_keyframe(void *opaque)
-{
-    Session *s = opaque;
-    SkyVideoStream *vs = atomic_load(&s->video_sink);
-    if (vs)
-        sky_video_stream_need_keyframe(vs);
-}
-
-static void decoded(void *opaque, int64_t decode_us)
-{
-    Session *s = opaque;
-    SkyVideoStream *vs = atomic_load(&s->video_sink);
-    if (vs)
-        sky_video_stream_decoded(vs, decode_us);
-}
-
-static void wake(void *opaque)
-{
-    Session *s = opaque;
-    sky_presenter_wake(s->presenter);
-}
-
 /* Input (main thread): the shortcuts the session carries out. */
 static void on_shortcut(void *opaque, SkyShortcut which)
 {
@@ -286,12 +236,26 @@ static void on_shortcut(void *opaque, SkyShortcut which)
 static void on_event(void *opaque, const SDL_Event *ev)
 {
     Session *s = opaque;
-    if (s->input)
+    if (sky_feedback_is_wake_event(s->feedback, ev)) {
+        if (s->input)
+            sky_input_take_feedback(s->input);
+    } else if (s->input) {
         sky_input_event(s->input, ev);
+    }
 }
 
-/* Presenter hook (main thread): the stream's figures; true once it has ended. */
-static bool tick(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFigures *net)
+/* Presenter hook (main thread), every turn: the input script's due events; true once the
+ * stream has ended. */
+static bool poll_end(void *opaque, int64_t now_us)
+{
+    Session *s = opaque;
+    if (s->script)
+        sky_input_script_step(s->script, now_us);
+    return sky_feedback_is_ended(s->feedback);
+}
+
+/* Presenter hook (main thread), once a second: the stream's figures. */
+static void figures(void *opaque, SkyAudioFigures *audio, SkyNetFigures *net)
 {
     Session *s = opaque;
     sky_audio_figures(s->audio, audio);
@@ -310,10 +274,6 @@ static bool tick(void *opaque, int64_t now_us, SkyAudioFigures *audio, SkyNetFig
         sky_input_stats(s->input, &is);
         net->input_dropped = is.dropped;
     }
-    if (s->script)
-        sky_input_script_step(s->script, now_us);
-    SkyControlEnd why;
-    return atomic_load(&s->ended) || cs.ended || sky_video_stream_failed(s->video, &why);
 }
 
 /* ---- parameters ---- */
@@ -502,6 +462,11 @@ static enum AVCodecID codec_id(int sdp_codec)
                                              : AV_CODEC_ID_H264;
 }
 
+static int stage_feedback(Session *s)
+{
+    return sky_feedback_create(&s->feedback);
+}
+
 static int stage_output(Session *s)
 {
     int ret = sky_stats_out_create(&s->stats, s->opts.stats_json, sky_time_us());
@@ -527,7 +492,7 @@ static int stage_output(Session *s)
         if (ret < 0)
             return ret;
     }
-    SkyPresenterHooks hooks = {tick, on_event, s};
+    SkyPresenterHooks hooks = {poll_end, figures, on_event, s};
     return sky_presenter_create(&s->presenter, s->render, s->stats, &hooks, &g_quit);
 }
 
@@ -546,10 +511,9 @@ static int stage_decoder(Session *s)
         .present_depth = s->opts.latency_mode == SKY_LATENCY_SMOOTH ? 3 : 1,
         .stats = s->stats,
         .md5 = s->md5,
-        .wake = wake,
-        .need_keyframe = need_keyframe,
-        .decoded = decoded,
-        .opaque = s,
+        .feedback = s->feedback,
+        .wake = sky_presenter_wake,
+        .opaque = s->presenter,
     };
     int ret = sky_video_pipeline_create(&s->vp, &vc);
     if (ret < 0) {
@@ -593,11 +557,9 @@ static int stage_control(Session *s)
         .encrypted = (s->rtsp.stream.encryption_enabled & SKY_ENC_CONTROL_V2) != 0,
         .connect_timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
         .cancel = &g_cancel,
-        .on_message = on_control_message,
-        .on_end = on_control_end,
-        .opaque = s,
+        .feedback = s->feedback,
     };
-    return sky_control_stream_start(&s->control, &cc, s->err, sizeof(s->err));
+    return sky_control_stream_create(&s->control, &cc, s->err, sizeof(s->err));
 }
 
 static int stage_input(Session *s)
@@ -614,6 +576,7 @@ static int stage_input(Session *s)
     SkyInputCfg ic = {
         .opts = s->input_opts,
         .control = s->control,
+        .feedback = s->feedback,
         .window = window_id ? SDL_GetWindowFromID(window_id) : NULL,
         .stream_width = s->opts.width,
         .stream_height = s->opts.height,
@@ -627,9 +590,6 @@ static int stage_input(Session *s)
         snprintf(s->err, sizeof(s->err), "cannot start the input thread: %s", sky_strerror(ret));
         return ret;
     }
-    pthread_mutex_lock(&s->input_lock);
-    s->input_sink = s->input;
-    pthread_mutex_unlock(&s->input_lock);
     if (s->input_opts.script[0]) {
         ret = sky_input_script_load(&s->script, s->input_opts.script, window_id);
         if (ret < 0)
@@ -654,12 +614,9 @@ static int stage_video(Session *s)
         .stats = s->stats,
         .control = s->control,
         .recorder = s->recorder,
-        .on_end = on_control_end,
-        .opaque = s,
+        .feedback = s->feedback,
     };
-    int ret = sky_video_stream_start(&s->video, &vc, s->err, sizeof(s->err));
-    atomic_store(&s->video_sink, s->video);
-    return ret;
+    return sky_video_stream_create(&s->video, &vc);
 }
 
 /* Runs with --audio off too (nothing is played): the host needs the pings. */
@@ -676,7 +633,7 @@ static int stage_audionet(Session *s)
         .audio = s->audio,
         .recorder = s->recorder,
     };
-    return sky_audio_stream_start(&s->audionet, &ac, s->err, sizeof(s->err));
+    return sky_audio_stream_create(&s->audionet, &ac);
 }
 
 typedef struct Stage {
@@ -685,9 +642,10 @@ typedef struct Stage {
 } Stage;
 
 static const Stage stages[] = {
-    {"rtsp", stage_rtsp},       {"output", stage_output}, {"decoder", stage_decoder},
-    {"audio", stage_audio},     {"record", stage_record}, {"control", stage_control},
-    {"input", stage_input},     {"video", stage_video},   {"audionet", stage_audionet},
+    {"rtsp", stage_rtsp},       {"feedback", stage_feedback}, {"output", stage_output},
+    {"decoder", stage_decoder}, {"audio", stage_audio},       {"record", stage_record},
+    {"control", stage_control}, {"input", stage_input},       {"video", stage_video},
+    {"audionet", stage_audionet},
 };
 
 /* Tears down, in reverse, whatever was set up. Returns the summary's error, if any. */
@@ -698,18 +656,15 @@ static int teardown(Session *s)
     SkyNetFigures nf = {0};
     if (s->video && s->control) {
         SkyAudioFigures unused;
-        tick(s, sky_time_us(), &unused, &nf);
+        figures(s, &unused, &nf);
     }
-    sky_audio_stream_stop(&s->audionet);
-    sky_video_stream_stop(s->video);
+    sky_audio_stream_destroy(&s->audionet);
+    sky_video_stream_destroy(&s->video);
     sky_input_script_destroy(&s->script);
-    pthread_mutex_lock(&s->input_lock);
-    s->input_sink = NULL;
-    pthread_mutex_unlock(&s->input_lock);
     sky_input_destroy(&s->input); /* before the control stream: it lifts held keys */
     if (s->sdl_events)
         SDL_QuitSubSystem(SDL_INIT_EVENTS);
-    sky_control_stream_stop(&s->control);
+    sky_control_stream_destroy(&s->control);
     if (sky_recorder_close(&s->recorder) < 0)
         status = SKY_ERR(EIO);
     SkyAudioFigures af = {0};
@@ -720,8 +675,6 @@ static int teardown(Session *s)
     char backend_name[32];
     snprintf(backend_name, sizeof(backend_name), "%s", backend ? backend : "none");
     sky_video_pipeline_destroy(&s->vp);
-    atomic_store(&s->video_sink, NULL);
-    sky_video_stream_destroy(&s->video);
     sky_presenter_destroy(&s->presenter);
     sky_render_destroy(&s->render);
     if (s->sdl_video)
@@ -740,6 +693,7 @@ static int teardown(Session *s)
     }
     if (sky_stats_out_destroy(&s->stats) < 0)
         status = SKY_ERR(EIO);
+    sky_feedback_destroy(&s->feedback);
     return status;
 }
 
@@ -865,7 +819,6 @@ int sky_stream_main(int argc, char **argv)
     Session *s = calloc(1, sizeof(*s));
     if (!s)
         return 1;
-    pthread_mutex_init(&s->input_lock, NULL);
     SkyOptGroup groups[NGROUPS];
     set_groups(s, groups);
     const char *pos[2];
@@ -912,7 +865,6 @@ int sky_stream_main(int argc, char **argv)
     sky_http_global_cleanup();
     SDL_Quit();
 done:
-    pthread_mutex_destroy(&s->input_lock);
     free(s);
     return status;
 }

@@ -1,11 +1,9 @@
-/* Threads (docs/threading.md): everything here runs on the main thread except
- * sky_input_host_message (control thread), which only queues under `fb_lock` and posts an SDL
- * event, and sky_input_stats (any thread). */
+/* Threads (docs/threading.md): everything here runs on the main thread except sky_input_stats
+ * (any thread). The host's feedback to pads arrives through the session's SkyFeedback. */
 #define _POSIX_C_SOURCE 200809L
 #include "client/input/input.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +15,6 @@
 #include "common/core/time.h"
 
 #define TAG "input"
-#define FEEDBACK_SLOTS 64
 #define TAP_MAX_US 250000       /* trackpad: a touch this short and still is a click */
 #define TAP_MAX_TRAVEL 0.01f    /* of the window's width */
 #define RAD_TO_DEG 57.29577951f
@@ -66,13 +63,6 @@ struct SkyInput {
     bool touch_active;
     int64_t touch_down_us;
     float touch_x, touch_y, touch_travel;
-
-    pthread_mutex_t fb_lock;
-    uint32_t fb_event;            /* SDL user event type that wakes the main thread */
-    /* Guarded by fb_lock. */
-    SkyControlHostMsg fb[FEEDBACK_SLOTS];
-    size_t fb_count;
-    bool fb_posted;
 };
 
 static void push(SkyInput *in, SkyInputRec *r)
@@ -664,32 +654,6 @@ static void pad_sensor(SkyInput *in, const SDL_ControllerSensorEvent *s)
 
 /* ---- The host's feedback (rumble, LEDs, motion requests) ---- */
 
-void sky_input_host_message(SkyInput *in, const SkyControlHostMsg *msg)
-{
-    switch (msg->kind) {
-    case SKY_CONTROL_HOST_RUMBLE:
-    case SKY_CONTROL_HOST_RUMBLE_TRIGGERS:
-    case SKY_CONTROL_HOST_MOTION_EVENT:
-    case SKY_CONTROL_HOST_SET_LED:
-    case SKY_CONTROL_HOST_ADAPTIVE_TRIGGERS:
-        break;
-    default:
-        return;
-    }
-    bool post = false;
-    pthread_mutex_lock(&in->fb_lock);
-    if (in->fb_count < FEEDBACK_SLOTS) {
-        in->fb[in->fb_count++] = *msg;
-        post = !in->fb_posted;
-        in->fb_posted = true;
-    }
-    pthread_mutex_unlock(&in->fb_lock);
-    if (post) {
-        SDL_Event ev = {.type = in->fb_event};
-        SDL_PushEvent(&ev);
-    }
-}
-
 static Pad *pad_by_number(SkyInput *in, uint16_t number)
 {
     return number < SKY_INPUT_MAX_PADS && in->pads[number].gc ? &in->pads[number] : NULL;
@@ -736,17 +700,11 @@ static void apply_feedback(SkyInput *in, const SkyControlHostMsg *m)
     }
 }
 
-static void drain_feedback(SkyInput *in)
+void sky_input_take_feedback(SkyInput *in)
 {
-    SkyControlHostMsg msgs[FEEDBACK_SLOTS];
-    pthread_mutex_lock(&in->fb_lock);
-    size_t n = in->fb_count;
-    memcpy(msgs, in->fb, n * sizeof(msgs[0]));
-    in->fb_count = 0;
-    in->fb_posted = false;
-    pthread_mutex_unlock(&in->fb_lock);
-    for (size_t i = 0; i < n; i++)
-        apply_feedback(in, &msgs[i]);
+    SkyControlHostMsg m;
+    while (sky_feedback_take_host_message(in->cfg.feedback, &m))
+        apply_feedback(in, &m);
 }
 
 /* ---- Events ---- */
@@ -810,10 +768,6 @@ bool sky_input_event(SkyInput *in, const SDL_Event *ev)
             apply_capture(in); /* fullscreen may have changed */
         return false;
     default:
-        if (ev->type == in->fb_event) {
-            drain_feedback(in);
-            return true;
-        }
         return false;
     }
 }
@@ -827,14 +781,10 @@ int sky_input_create(SkyInput **out, const SkyInputCfg *cfg)
     in->cfg = *cfg;
     in->captured = true;
     in->absolute = cfg->opts.mouse_mode == 1;
-    pthread_mutex_init(&in->fb_lock, NULL);
-    in->fb_event = SDL_RegisterEvents(1);
     SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");
     SDL_SetHint(SDL_HINT_JOYSTICK_ALLOW_BACKGROUND_EVENTS, "1");
     SkyInputSenderCfg sc = {cfg->control, cfg->sunshine};
-    int ret = in->fb_event == (uint32_t)-1 ? SKY_ERR(ENOMEM) : 0;
-    if (ret == 0)
-        ret = sky_input_sender_start(&in->sender, &sc);
+    int ret = sky_input_sender_create(&in->sender, &sc);
     if (ret == 0 && cfg->opts.gamepads) {
         if (SDL_InitSubSystem(SDL_INIT_GAMECONTROLLER) == 0)
             in->gc_subsystem = true; /* pads present now arrive as DEVICEADDED events */
@@ -859,7 +809,7 @@ void sky_input_destroy(SkyInput **pin)
         return;
     if (in->sender) {
         push_type(in, SKY_REC_RELEASE_ALL);
-        sky_input_sender_stop(&in->sender);
+        sky_input_sender_destroy(&in->sender);
     }
     for (int i = 0; i < SKY_INPUT_MAX_PADS; i++)
         if (in->pads[i].gc)
@@ -871,7 +821,6 @@ void sky_input_destroy(SkyInput **pin)
         SDL_SetWindowKeyboardGrab(in->cfg.window, SDL_FALSE);
         SDL_ShowCursor(SDL_ENABLE);
     }
-    pthread_mutex_destroy(&in->fb_lock);
     free(in);
     *pin = NULL;
 }

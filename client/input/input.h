@@ -12,6 +12,7 @@
 
 #include <SDL.h>
 
+#include "client/feedback.h"
 #include "client/net/control_stream.h"
 #include "client/input/input_sender.h"
 #include "common/core/opts.h"
@@ -42,6 +43,7 @@ typedef enum SkyShortcut {
 typedef struct SkyInputCfg {
     SkyInputOpts opts;
     SkyControlStream *control;
+    SkyFeedback *feedback;        /* the host's feedback to pads comes from there; not owned */
     SDL_Window *window;           /* NULL headless: no pointer capture, positions as is */
     int stream_width, stream_height;
     uint32_t host_features;       /* SKY_SS_FF_* from the host's SDP */
@@ -64,9 +66,9 @@ void sky_input_destroy(SkyInput **in);
  * if the event was input's. */
 bool sky_input_event(SkyInput *in, const SDL_Event *ev);
 
-/* Control thread: a host message; rumble, trigger rumble, LED and motion requests are queued
- * for the main thread (woken through an SDL event). Must not block. */
-void sky_input_host_message(SkyInput *in, const SkyControlHostMsg *msg);
+/* Main thread: applies the host's feedback queued in the SkyFeedback (rumble, trigger rumble,
+ * LED, motion report rates) to the pads. */
+void sky_input_take_feedback(SkyInput *in);
 
 /* Any thread: figures for stats. */
 void sky_input_stats(SkyInput *in, SkyInputSenderStats *out);

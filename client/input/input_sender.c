@@ -265,7 +265,7 @@ static void *input_thread(void *arg)
     return NULL;
 }
 
-int sky_input_sender_start(SkyInputSender **out, const SkyInputSenderCfg *cfg)
+int sky_input_sender_create(SkyInputSender **out, const SkyInputSenderCfg *cfg)
 {
     *out = NULL;
     SkyInputSender *s = calloc(1, sizeof(*s));
@@ -282,14 +282,14 @@ int sky_input_sender_start(SkyInputSender **out, const SkyInputSenderCfg *cfg)
     pthread_cond_init(&s->cond, &ca);
     pthread_condattr_destroy(&ca);
     if (!s->ring) {
-        sky_input_sender_stop(&s);
+        sky_input_sender_destroy(&s);
         return SKY_ERR(ENOMEM);
     }
     /* GFE sends no rumble until it has seen this; Sunshine ignores it. Moonlight sends it too. */
     SkyInputPacket haptics = {.kind = SKY_IN_HAPTICS, .u.haptics.enable = 1};
     send_packet(s, &haptics, 0);
     if (pthread_create(&s->thread, NULL, input_thread, s) != 0) {
-        sky_input_sender_stop(&s);
+        sky_input_sender_destroy(&s);
         return SKY_ERR(EAGAIN);
     }
     s->thread_started = true;
@@ -297,7 +297,7 @@ int sky_input_sender_start(SkyInputSender **out, const SkyInputSenderCfg *cfg)
     return 0;
 }
 
-void sky_input_sender_stop(SkyInputSender **ps)
+void sky_input_sender_destroy(SkyInputSender **ps)
 {
     SkyInputSender *s = *ps;
     if (!s)

@@ -74,9 +74,9 @@ typedef struct SkyInputSender SkyInputSender;
 
 /* Starts the thread and queues the "enable haptics" packet GFE needs before it sends rumble.
  * Returns 0, SKY_ERR(ENOMEM) or SKY_ERR(EAGAIN). */
-int sky_input_sender_start(SkyInputSender **out, const SkyInputSenderCfg *cfg);
+int sky_input_sender_create(SkyInputSender **out, const SkyInputSenderCfg *cfg);
 /* Sends what is queued, stops the thread. Accepts NULL; NULLs the pointer. */
-void sky_input_sender_stop(SkyInputSender **s);
+void sky_input_sender_destroy(SkyInputSender **s);
 /* Main thread: queues a record (copied). SKY_ERR(EAGAIN) when the queue is full (the record
  * is dropped and counted; the queue holds seconds of input, so this means the thread is
  * stuck). */

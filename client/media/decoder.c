@@ -165,7 +165,7 @@ static int open_software(SkyDecoder *d)
     }
     int ret = open_context(d, codec, false);
     if (ret < 0) {
-        SKY_LOGE(TAG, "cannot open the %s decoder: %s", codec->name, av_err2str(ret));
+        SKY_LOGE(TAG, "cannot open the %s decoder: %s", codec->name, sky_strerror(ret));
         close_codec(d);
         return ret;
     }
@@ -195,7 +195,7 @@ static int open_hw(SkyDecoder *d, SkyDecoderBackend b, SkyLogLevel lvl)
         ret = open_context(d, codec, false);
         if (ret < 0) {
             sky_log(lvl, TAG, "v4l2m2m: no usable V4L2 %s decoder device (%s)", cname,
-                    av_err2str(ret));
+                    sky_strerror(ret));
             close_codec(d);
             return SKY_ERR(ENODEV);
         }
@@ -229,14 +229,14 @@ static int open_hw(SkyDecoder *d, SkyDecoderBackend b, SkyLogLevel lvl)
     ret = av_hwdevice_ctx_create(&d->hw_device, type, dev, NULL, 0);
     if (ret < 0) {
         sky_log(lvl, TAG, "%s: no device%s%s (%s)", name, dev ? " " : "", dev ? dev : "",
-                av_err2str(ret));
+                sky_strerror(ret));
         close_codec(d);
         return SKY_ERR(ENODEV);
     }
     d->backend = b;
     ret = open_context(d, codec, true);
     if (ret < 0) {
-        sky_log(lvl, TAG, "%s: cannot open the %s decoder (%s)", name, cname, av_err2str(ret));
+        sky_log(lvl, TAG, "%s: cannot open the %s decoder (%s)", name, cname, sky_strerror(ret));
         close_codec(d);
         return SKY_ERR(ENODEV);
     }
@@ -346,6 +346,11 @@ int sky_decoder_receive(SkyDecoder *d, AVFrame *frame)
     if (ret < 0)
         av_frame_unref(frame);
     return ret;
+}
+
+void sky_decoder_flush(SkyDecoder *d)
+{
+    avcodec_flush_buffers(d->ctx);
 }
 
 int sky_decoder_fall_back(SkyDecoder *d)

@@ -63,6 +63,8 @@ int sky_decoder_send(SkyDecoder *d, const AVPacket *pkt);
 /* Like avcodec_receive_frame: 0 with a picture in system memory in `frame` (the caller's,
  * unreferenced first), AVERROR(EAGAIN), AVERROR_EOF or an error. */
 int sky_decoder_receive(SkyDecoder *d, AVFrame *frame);
+/* Forgets every reference and every frame still inside (a new frame generation starts). */
+void sky_decoder_flush(SkyDecoder *d);
 /* Reopens the decoder in software (after repeated hardware failures). Pending frames are lost. */
 int sky_decoder_fall_back(SkyDecoder *d);
 

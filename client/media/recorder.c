@@ -45,7 +45,7 @@ int sky_recorder_open(SkyRecorder **out, const SkyRecorderCfg *cfg)
         of = av_guess_format("matroska", NULL, NULL);
     int ret = avformat_alloc_output_context2(&r->fmt, of, NULL, cfg->path);
     if (ret < 0 || !r->fmt) {
-        SKY_LOGE(TAG, "cannot record to %s: %s", cfg->path, av_err2str(ret));
+        SKY_LOGE(TAG, "cannot record to %s: %s", cfg->path, sky_strerror(ret));
         goto fail;
     }
     r->video = avformat_new_stream(r->fmt, NULL);
@@ -99,7 +99,7 @@ int sky_recorder_open(SkyRecorder **out, const SkyRecorderCfg *cfg)
     if (!(of->flags & AVFMT_NOFILE)) {
         ret = avio_open(&r->fmt->pb, cfg->path, AVIO_FLAG_WRITE);
         if (ret < 0) {
-            SKY_LOGE(TAG, "cannot write %s: %s", cfg->path, av_err2str(ret));
+            SKY_LOGE(TAG, "cannot write %s: %s", cfg->path, sky_strerror(ret));
             goto fail;
         }
     }
@@ -166,7 +166,7 @@ static int write_packet(SkyRecorder *r, AVStream *st, const uint8_t *data, size_
     }
     av_packet_free(&pkt);
     if (ret < 0) {
-        SKY_LOGE(TAG, "writing %s failed: %s", r->path, av_err2str(ret));
+        SKY_LOGE(TAG, "writing %s failed: %s", r->path, sky_strerror(ret));
         r->error = ret;
     }
     return ret;
@@ -183,7 +183,7 @@ int sky_recorder_video(SkyRecorder *r, const uint8_t *au, size_t len, bool keyfr
         set_extradata(r, au, len); /* without it most containers still play Annex B */
         ret = avformat_write_header(r->fmt, NULL);
         if (ret < 0) {
-            SKY_LOGE(TAG, "cannot start %s: %s", r->path, av_err2str(ret));
+            SKY_LOGE(TAG, "cannot start %s: %s", r->path, sky_strerror(ret));
             r->error = ret;
             goto done;
         }

@@ -28,7 +28,9 @@ struct SkySourceFile {
     /* Reader thread only. */
     SkyVideoPipeline *vp;
     SkyAudio *audio;
+    SkyFeedback *feedback;
     bool pacing;
+    bool wait_keyframe;   /* the decoder asked for one: frames before it are skipped */
     int64_t origin_ts_us; /* first timestamp seen, INT64_MIN before */
     int64_t start_wall_us;
 };
@@ -65,13 +67,13 @@ int sky_source_file_open(SkySourceFile **out, const char *path)
     s->fmt->interrupt_callback = (AVIOInterruptCB){interrupt_cb, s};
     ret = avformat_open_input(&s->fmt, path, NULL, NULL);
     if (ret < 0) {
-        SKY_LOGE(TAG, "cannot open %s: %s", path, av_err2str(ret));
+        SKY_LOGE(TAG, "cannot open %s: %s", path, sky_strerror(ret));
         ret = err_from_av(ret);
         goto fail;
     }
     ret = avformat_find_stream_info(s->fmt, NULL);
     if (ret < 0) {
-        SKY_LOGE(TAG, "%s: cannot read the streams: %s", path, av_err2str(ret));
+        SKY_LOGE(TAG, "%s: cannot read the streams: %s", path, sky_strerror(ret));
         ret = err_from_av(ret);
         goto fail;
     }
@@ -182,6 +184,17 @@ static void submit_video(SkySourceFile *s, AVPacket **pkt, int64_t *fallback_ind
     else if (s->info.fps > 0)
         meta.pts_us = (int64_t)((double)*fallback_index * 1e6 / s->info.fps);
     (*fallback_index)++;
+    SkyKeyframeNeed need;
+    if (sky_feedback_take_keyframe_need(s->feedback, &need) &&
+        need.gen == sky_video_pipeline_generation(s->vp)) {
+        sky_video_pipeline_new_generation(s->vp);
+        s->wait_keyframe = true;
+    }
+    if (s->wait_keyframe && !meta.keyframe) {
+        sky_video_pipeline_skip(s->vp, &meta, (uint32_t)(*pkt)->size, SKY_DROP_WAIT_KEYFRAME);
+        return;
+    }
+    s->wait_keyframe = false;
     while (!atomic_load(&s->abort_flag)) {
         int ret = sky_video_pipeline_submit(s->vp, pkt, &meta, 100000);
         if (ret != SKY_ERR(ETIMEDOUT))
@@ -202,7 +215,7 @@ static void *reader_thread(void *arg)
             break;
         if (ret < 0) {
             if (ret != AVERROR_EXIT)
-                SKY_LOGW(TAG, "reading stopped early: %s", av_err2str(ret));
+                SKY_LOGW(TAG, "reading stopped early: %s", sky_strerror(ret));
             break;
         }
         int64_t t_us = packet_time_us(s, pkt);
@@ -237,12 +250,14 @@ static void *reader_thread(void *arg)
     return NULL;
 }
 
-int sky_source_file_start(SkySourceFile *s, SkyVideoPipeline *vp, SkyAudio *audio, bool pacing)
+int sky_source_file_start(SkySourceFile *s, SkyVideoPipeline *vp, SkyAudio *audio,
+                          SkyFeedback *feedback, bool pacing)
 {
     if (s->thread_started)
         return SKY_ERR(EINVAL);
     s->vp = vp;
     s->audio = audio;
+    s->feedback = feedback;
     s->pacing = pacing;
     if (pthread_create(&s->thread, NULL, reader_thread, s) != 0)
         return SKY_ERR(EAGAIN);

@@ -9,6 +9,7 @@
 
 #include <libavcodec/avcodec.h>
 
+#include "client/feedback.h"
 #include "client/media/audio.h"
 #include "client/media/video_pipeline.h"
 #include "common/media/opus_config.h"
@@ -33,9 +34,11 @@ typedef struct SkySourceInfo {
 int sky_source_file_open(SkySourceFile **out, const char *path);
 void sky_source_file_info(const SkySourceFile *s, SkySourceInfo *info);
 
-/* Starts the reader thread. audio may be NULL (the track is skipped). The pipeline and audio
- * must outlive the source. */
-int sky_source_file_start(SkySourceFile *s, SkyVideoPipeline *vp, SkyAudio *audio, bool pacing);
+/* Starts the reader thread. audio may be NULL (the track is skipped). The pipeline, audio and
+ * feedback (where the decoder asks for a keyframe: the reader then starts a new generation at
+ * the next one) must outlive the source. */
+int sky_source_file_start(SkySourceFile *s, SkyVideoPipeline *vp, SkyAudio *audio,
+                          SkyFeedback *feedback, bool pacing);
 /* True once the reader has handed over the whole file (or stopped on an error). */
 bool sky_source_file_done(SkySourceFile *s);
 /* Stops the reader thread (if running), closes the file. Accepts NULL. */

@@ -1,5 +1,6 @@
-/* Threads: the producer calls submit/end; the decoder thread owns the decoder, the policy and
- * the pending-timeline ring; the presenter calls take. The mailbox is guarded by mb_lock. */
+/* Threads: the producer calls submit/skip/new_generation/end; the decoder thread owns the
+ * decoder, the policy, its generation and the pending-timeline ring; the presenter calls take.
+ * The mailbox is guarded by mb_lock. */
 #define _POSIX_C_SOURCE 200809L
 #include "client/media/video_pipeline.h"
 
@@ -45,10 +46,13 @@ struct SkyVideoPipeline {
 
     /* Producer only. */
     uint64_t next_frame_number;
+    uint32_t gen;       /* the generation frames are submitted in */
 
     /* Decoder thread only. */
     SkyDecoder *decoder;
     SkyDecodePolicy policy;
+    uint32_t dec_gen;   /* the generation being decoded */
+    bool broken;        /* dec_gen cannot be decoded any more: drop its frames */
     Pending pending[PENDING_SLOTS];
     AVFrame *frame;
     SkyLogLimit err_limit;
@@ -167,8 +171,7 @@ static void output_picture(SkyVideoPipeline *vp)
         return;
     }
     av_frame_move_ref(out, f);
-    if (vp->cfg.decoded)
-        vp->cfg.decoded(vp->cfg.opaque, t.decode_end_us - t.decode_start_us);
+    sky_feedback_decoded(vp->cfg.feedback, t.decode_end_us - t.decode_start_us);
     post_picture(vp, &out, &t, p->meta.present_us);
 }
 
@@ -200,13 +203,15 @@ static int handle_result(SkyVideoPipeline *vp, int err)
 {
     if (err < 0)
         sky_log_limited(&vp->err_limit, sky_time_us(), SKY_LOG_WARN, TAG, "decode error: %s",
-                        av_err2str(err));
+                        sky_strerror(err));
     switch (sky_decode_policy_result(&vp->policy, err)) {
     case SKY_DECODE_OK:
         return 0;
     case SKY_DECODE_RESYNC:
-        if (vp->cfg.need_keyframe)
-            vp->cfg.need_keyframe(vp->cfg.opaque);
+        /* What follows in this generation builds on the broken picture. */
+        vp->broken = true;
+        drop_pending(vp, SKY_DROP_DECODE_ERROR);
+        sky_feedback_need_keyframe(vp->cfg.feedback, vp->dec_gen, false);
         return 0;
     case SKY_DECODE_FALLBACK: {
         drop_pending(vp, SKY_DROP_DECODE_ERROR);
@@ -215,18 +220,30 @@ static int handle_result(SkyVideoPipeline *vp, int err)
             return ret;
         sky_decode_policy_fell_back(&vp->policy);
         atomic_store(&vp->backend, (int)sky_decoder_backend(vp->decoder));
-        if (vp->cfg.need_keyframe)
-            vp->cfg.need_keyframe(vp->cfg.opaque);
+        /* The new decoder has no references. */
+        vp->broken = true;
+        sky_feedback_need_keyframe(vp->cfg.feedback, vp->dec_gen, true);
         return 0;
     }
     }
     return 0;
 }
 
-static int decode_item(SkyVideoPipeline *vp, Item *it)
+/* The first frame of a newer generation: nothing the decoder holds belongs with it. */
+static void enter_generation(SkyVideoPipeline *vp, uint32_t gen)
+{
+    sky_decoder_flush(vp->decoder);
+    drop_pending(vp, SKY_DROP_FLUSHED);
+    vp->dec_gen = gen;
+    vp->broken = false;
+}
+
+static int decode_item(SkyVideoPipeline *vp, Item *it, uint32_t gen)
 {
     SkyFrameTiming *t = &it->timing;
-    if (!sky_decode_policy_admit(&vp->policy, it->meta.keyframe)) {
+    if (gen != vp->dec_gen)
+        enter_generation(vp, gen);
+    if (vp->broken) {
         finish_dropped(vp, t, SKY_DROP_WAIT_KEYFRAME);
         return 0;
     }
@@ -273,7 +290,8 @@ static void *decoder_thread(void *arg)
     int fatal = 0;
     for (;;) {
         void *p;
-        int ret = sky_queue_pop(vp->queue, &p, NULL, -1);
+        uint32_t gen;
+        int ret = sky_queue_pop(vp->queue, &p, &gen, -1);
         if (ret < 0)
             break; /* aborted */
         Item *it = p;
@@ -282,11 +300,11 @@ static void *decoder_thread(void *arg)
             drain_decoder(vp);
             break;
         }
-        fatal = decode_item(vp, it);
+        fatal = decode_item(vp, it, gen);
         av_packet_free(&it->pkt);
         free(it);
         if (fatal < 0) {
-            SKY_LOGE(TAG, "the decoder cannot go on: %s", av_err2str(fatal));
+            SKY_LOGE(TAG, "the decoder cannot go on: %s", sky_strerror(fatal));
             break;
         }
     }
@@ -304,7 +322,7 @@ static void *decoder_thread(void *arg)
 int sky_video_pipeline_create(SkyVideoPipeline **out, const SkyVideoPipelineCfg *cfg)
 {
     *out = NULL;
-    if (!cfg->stats || cfg->present_depth > SKY_VIDEO_MAX_PRESENT_DEPTH)
+    if (!cfg->stats || !cfg->feedback || cfg->present_depth > SKY_VIDEO_MAX_PRESENT_DEPTH)
         return SKY_ERR(EINVAL);
     SkyVideoPipeline *vp = calloc(1, sizeof(*vp));
     if (!vp)
@@ -383,7 +401,7 @@ int sky_video_pipeline_submit(SkyVideoPipeline *vp, AVPacket **pkt, const SkyFra
         .enqueued_us = sky_time_us(),
         .net = meta->net,
     };
-    int ret = sky_queue_push(vp->queue, it, sky_queue_generation(vp->queue), timeout_us);
+    int ret = sky_queue_push(vp->queue, it, vp->gen, timeout_us);
     if (ret < 0) {
         free(it);
         return ret;
@@ -392,6 +410,17 @@ int sky_video_pipeline_submit(SkyVideoPipeline *vp, AVPacket **pkt, const SkyFra
     sky_stats_out_frame_in(vp->cfg.stats);
     *pkt = NULL;
     return 0;
+}
+
+uint32_t sky_video_pipeline_new_generation(SkyVideoPipeline *vp)
+{
+    vp->gen = sky_queue_bump_generation(vp->queue);
+    return vp->gen;
+}
+
+uint32_t sky_video_pipeline_generation(const SkyVideoPipeline *vp)
+{
+    return vp->gen;
 }
 
 void sky_video_pipeline_skip(SkyVideoPipeline *vp, const SkyFrameMeta *meta, uint32_t size_bytes,
@@ -413,7 +442,7 @@ int sky_video_pipeline_end(SkyVideoPipeline *vp)
     Item *it = calloc(1, sizeof(*it));
     if (!it)
         return SKY_ERR(ENOMEM);
-    int ret = sky_queue_push(vp->queue, it, sky_queue_generation(vp->queue), -1);
+    int ret = sky_queue_push(vp->queue, it, vp->gen, -1);
     if (ret < 0)
         free(it);
     return ret;

@@ -1,7 +1,15 @@
 /* The video path from compressed frames to pictures ready to show:
  *
- *   producer (file reader, later the network) --submit--> frame queue --> decoder thread
- *       --> "newest wins" mailbox --> presenter (main thread: window or headless)
+ *   producer (the file reader, or the video receiver) --submit--> frame queue --> decoder
+ *       thread --> "newest wins" mailbox --> presenter (main thread: window or headless)
+ *
+ * Frames travel in generations: a run of frames that decode from one keyframe. The producer
+ * starts a new generation (sky_video_pipeline_new_generation) when what is queued can no longer
+ * be decoded: after the decoder asked for a keyframe (a decode error, or the fall-back to
+ * software: SkyFeedback) or when the host restarted its frame sequence. Frames of the old
+ * generation still queued are dropped, the decoder thread drops those it takes after its
+ * generation broke, and it flushes the decoder when the new generation's first frame comes.
+ * The producer alone waits for the keyframe that starts the new generation.
  *
  * The mailbox holds one picture: a newer one replaces an unshown older one, which is counted as
  * dropped (superseded), so the presenter never works through a backlog of stale pictures. For
@@ -16,6 +24,7 @@
 
 #include <libavcodec/avcodec.h>
 
+#include "client/feedback.h"
 #include "client/media/decoder.h"
 #include "client/media/frame_md5.h"
 #include "client/stats_out.h"
@@ -33,14 +42,12 @@ typedef struct SkyVideoPipelineCfg {
                                  * order, each at its present time (smooth presentation) */
     SkyStatsOut *stats;         /* required; not owned */
     SkyFrameMd5 *md5;           /* optional; not owned; written on the decoder thread */
+    /* Required; not owned: the decoder thread posts keyframe needs and decode times there for
+     * the producer. */
+    SkyFeedback *feedback;
     /* Called on the decoder thread when a picture is ready or decoding has ended; it must only
      * set a flag or post an event (it runs with no lock held). */
     void (*wake)(void *opaque);
-    /* Called on the decoder thread when the stream must restart at a keyframe (a network
-     * stream asks the host for an IDR). Optional. */
-    void (*need_keyframe)(void *opaque);
-    /* Called on the decoder thread with each decode's time (decode start to picture). Optional. */
-    void (*decoded)(void *opaque, int64_t decode_us);
     void *opaque;
 } SkyVideoPipelineCfg;
 
@@ -66,6 +73,12 @@ typedef struct SkyFrameMeta {
  * ever). Errors: SKY_ERR(EAGAIN)/SKY_ERR(ETIMEDOUT) full, SKY_ERR(ESHUTDOWN) shutting down. */
 int sky_video_pipeline_submit(SkyVideoPipeline *vp, AVPacket **pkt, const SkyFrameMeta *meta,
                               int64_t timeout_us);
+/* Producer thread: starts a new generation (frames still queued are dropped as flushed) and
+ * returns it; later frames are submitted in it. */
+uint32_t sky_video_pipeline_new_generation(SkyVideoPipeline *vp);
+/* Producer thread: the generation frames are submitted in now (it starts at 0). */
+uint32_t sky_video_pipeline_generation(const SkyVideoPipeline *vp);
+
 /* A frame that will not be decoded (lost in the network, or it depends on a lost one): its
  * timeline is finished as dropped for `why`, numbered like submitted frames. Producer thread. */
 void sky_video_pipeline_skip(SkyVideoPipeline *vp, const SkyFrameMeta *meta, uint32_t size_bytes,

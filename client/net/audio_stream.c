@@ -1,4 +1,4 @@
-/* Threads: start/stop on the session's thread; the receive thread owns the socket and the
+/* Threads: create/destroy on the session's thread; the receive thread owns the socket and the
  * queue; figures are atomics. */
 #define _POSIX_C_SOURCE 200809L
 #include "client/net/audio_stream.h"
@@ -92,6 +92,7 @@ static void *receive_thread(void *arg)
 {
     SkyAudioStream *as = arg;
     uint8_t buf[SKY_AUDIO_MAX_DATAGRAM + 64];
+    struct pollfd fds[2] = {{as->sock.fd, POLLIN, 0}, {as->sock.wake_fd, POLLIN, 0}};
     while (!atomic_load(&as->stop)) {
         int64_t now = sky_time_us();
         int64_t wake = as->next_ping_us, d = sky_audio_queue_deadline(as->queue);
@@ -100,14 +101,11 @@ static void *receive_thread(void *arg)
         int timeout = (int)((wake - now + 999) / 1000);
         if (timeout < 0)
             timeout = 0;
-        if (timeout > 100)
-            timeout = 100;
-        struct pollfd p = {as->sock.fd, POLLIN, 0};
-        poll(&p, 1, timeout);
+        poll(fds, 2, timeout);
         now = sky_time_us();
-        if (p.revents & POLLERR) /* an ICMP error (host port closed): noted, then go on */
+        if (fds[0].revents & POLLERR) /* an ICMP error (host port closed): noted, then go on */
             sky_media_socket_clear_error(&as->sock);
-        for (int i = 0; i < 64 && (p.revents & POLLIN); i++) {
+        for (int i = 0; i < 64 && (fds[0].revents & POLLIN); i++) {
             ssize_t n = recv(as->sock.fd, buf, sizeof(buf), MSG_DONTWAIT);
             if (n <= 0)
                 break;
@@ -121,15 +119,14 @@ static void *receive_thread(void *arg)
     return NULL;
 }
 
-int sky_audio_stream_start(SkyAudioStream **out, const SkyAudioStreamCfg *cfg, char *err,
-                           size_t errlen)
+int sky_audio_stream_create(SkyAudioStream **out, const SkyAudioStreamCfg *cfg)
 {
     *out = NULL;
     SkyAudioStream *as = calloc(1, sizeof(*as));
     if (!as)
         return SKY_ERR(ENOMEM);
     as->cfg = *cfg;
-    as->sock.fd = -1;
+    as->sock = (SkyMediaSocket){.fd = -1, .wake_fd = -1};
     as->limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
     if (cfg->key) {
         memcpy(as->key, cfg->key, 16);
@@ -138,35 +135,37 @@ int sky_audio_stream_start(SkyAudioStream **out, const SkyAudioStreamCfg *cfg, c
     SkyAudioQueueCfg qc = {as->cfg.key, cfg->key_id, cfg->packet_duration_ms, 0};
     int ret = sky_audio_queue_create(&as->queue, &qc);
     if (ret < 0)
-        snprintf(err, errlen, "cannot set up the audio receiver: %s", sky_strerror(ret));
+        SKY_LOGE(TAG, "cannot set up the audio receiver: %s", sky_strerror(ret));
     if (ret == 0)
         ret = sky_media_socket_open(&as->sock, cfg->host, cfg->port, cfg->ping_payload, 0,
-                                    "audio", err, errlen);
+                                    "audio");
     if (ret == 0) {
         send_ping(as, sky_time_us());
         if (pthread_create(&as->thread, NULL, receive_thread, as) != 0) {
             ret = SKY_ERR(EAGAIN);
-            snprintf(err, errlen, "cannot start the audio thread");
+            SKY_LOGE(TAG, "cannot start the audio thread");
         } else {
             as->thread_started = true;
         }
     }
     if (ret < 0) {
-        sky_audio_stream_stop(&as);
+        sky_audio_stream_destroy(&as);
         return ret;
     }
     *out = as;
     return 0;
 }
 
-void sky_audio_stream_stop(SkyAudioStream **pas)
+void sky_audio_stream_destroy(SkyAudioStream **pas)
 {
     SkyAudioStream *as = *pas;
     if (!as)
         return;
     atomic_store(&as->stop, true);
-    if (as->thread_started)
+    if (as->thread_started) {
+        sky_media_socket_wake(&as->sock);
         pthread_join(as->thread, NULL);
+    }
     sky_media_socket_close(&as->sock);
     sky_audio_queue_destroy(&as->queue);
     sky_wipe(as->key, sizeof(as->key));

@@ -26,9 +26,10 @@ typedef struct SkyAudioStreamCfg {
 
 typedef struct SkyAudioStream SkyAudioStream;
 
-int sky_audio_stream_start(SkyAudioStream **out, const SkyAudioStreamCfg *cfg, char *err,
-                           size_t errlen);
-void sky_audio_stream_stop(SkyAudioStream **as);
+/* Opens the socket, sends the first ping and starts the thread. Errors are logged. */
+int sky_audio_stream_create(SkyAudioStream **out, const SkyAudioStreamCfg *cfg);
+/* Stops the thread, closes the socket and frees. Accepts NULL; NULLs the pointer. */
+void sky_audio_stream_destroy(SkyAudioStream **as);
 /* Any thread: fills the audio part of the figures. */
 void sky_audio_stream_figures(SkyAudioStream *as, SkyNetFigures *out);
 

@@ -1,4 +1,4 @@
-/* Threads (docs/threading.md): start/stop on the session's thread; the control thread owns the
+/* Threads (docs/threading.md): create/destroy on the session's thread; the control thread owns the
  * ENetHost, the peer and the sealing state; any thread may queue messages (send) and read the
  * status (atomics). */
 #define _POSIX_C_SOURCE 200809L
@@ -123,8 +123,7 @@ static void finish(SkyControlStream *cs, SkyControlEnd end, uint32_t code)
     char why[200];
     sky_control_end_message(end, code, why, sizeof(why));
     SKY_LOGI(TAG, "stream ended: %s", why);
-    if (cs->cfg.on_end)
-        cs->cfg.on_end(cs->cfg.opaque);
+    sky_feedback_stream_ended(cs->cfg.feedback);
 }
 
 static void receive(SkyControlStream *cs, const ENetPacket *p)
@@ -154,9 +153,9 @@ static void receive(SkyControlStream *cs, const ENetPacket *p)
         enet_peer_disconnect_now(cs->peer, 0);
     } else if (m.kind == SKY_CONTROL_HOST_UNKNOWN) {
         SKY_LOGD(TAG, "host message of unknown type 0x%04x ignored", m.type);
+    } else {
+        sky_feedback_host_message(cs->cfg.feedback, &m);
     }
-    if (cs->cfg.on_message)
-        cs->cfg.on_message(cs->cfg.opaque, &m);
 }
 
 static void service(SkyControlStream *cs)
@@ -317,8 +316,8 @@ static int connect_host(SkyControlStream *cs, char *err, size_t errlen)
     return SKY_ERR(ETIMEDOUT);
 }
 
-int sky_control_stream_start(SkyControlStream **out, const SkyControlStreamCfg *cfg, char *err,
-                             size_t errlen)
+int sky_control_stream_create(SkyControlStream **out, const SkyControlStreamCfg *cfg, char *err,
+                              size_t errlen)
 {
     *out = NULL;
     err[0] = '\0';
@@ -374,7 +373,7 @@ int sky_control_stream_start(SkyControlStream **out, const SkyControlStreamCfg *
     if (ret < 0) {
         if (!err[0])
             snprintf(err, errlen, "control stream: %s", sky_strerror(ret));
-        sky_control_stream_stop(&cs);
+        sky_control_stream_destroy(&cs);
         return ret;
     }
     SKY_LOGV(TAG, "connected to %s:%u%s", cfg->host, (unsigned)cfg->port,
@@ -383,7 +382,7 @@ int sky_control_stream_start(SkyControlStream **out, const SkyControlStreamCfg *
     return 0;
 }
 
-void sky_control_stream_stop(SkyControlStream **pcs)
+void sky_control_stream_destroy(SkyControlStream **pcs)
 {
     SkyControlStream *cs = *pcs;
     if (!cs)

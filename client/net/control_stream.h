@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/feedback.h"
 #include "common/proto/control.h"
 
 typedef struct SkyControlStreamCfg {
@@ -23,25 +24,22 @@ typedef struct SkyControlStreamCfg {
     bool encrypted;            /* control v2 encryption */
     int64_t connect_timeout_ms;/* 0: 10 s */
     const atomic_bool *cancel; /* set (e.g. by Ctrl+C): stop waiting for the connection */
-    /* Called on the control thread with every message from the host, after the stream has
-     * noted what it needs (termination). It must not block. Optional. */
-    void (*on_message)(void *opaque, const SkyControlHostMsg *msg);
-    /* Called on the control thread when the stream ends (termination or lost connection): it
-     * must only set a flag or post an event. Optional. */
-    void (*on_end)(void *opaque);
-    void *opaque;
+    /* Not owned: the host's gamepad feedback goes there, and "the stream has ended"
+     * (termination or lost connection). */
+    SkyFeedback *feedback;
 } SkyControlStreamCfg;
 
 typedef struct SkyControlStream SkyControlStream;
 
 /* Connects (waiting up to the connect timeout), sends the opening messages and starts the
- * thread. Errors with a one-line reason in err: SKY_ERR(ETIMEDOUT), SKY_ERR(ECONNREFUSED)
- * (the host refused the peer), SKY_ERR(EAFNOSUPPORT) (an IPv6 host: this ENet is IPv4 only). */
-int sky_control_stream_start(SkyControlStream **out, const SkyControlStreamCfg *cfg, char *err,
-                             size_t errlen);
-/* Disconnects gracefully (waiting up to 2 s for the host to acknowledge), stops the thread.
- * Accepts NULL; NULLs the pointer. */
-void sky_control_stream_stop(SkyControlStream **cs);
+ * thread. Errors with a one-line reason in err (the session shows it as the stream's end):
+ * SKY_ERR(ETIMEDOUT), SKY_ERR(ECONNREFUSED) (the host refused the peer),
+ * SKY_ERR(EAFNOSUPPORT) (an IPv6 host: this ENet is IPv4 only). */
+int sky_control_stream_create(SkyControlStream **out, const SkyControlStreamCfg *cfg, char *err,
+                              size_t errlen);
+/* Disconnects gracefully (waiting up to 2 s for the host to acknowledge), stops the thread and
+ * frees. Accepts NULL; NULLs the pointer. */
+void sky_control_stream_destroy(SkyControlStream **cs);
 
 /* Any thread. Queues one plaintext message (common/proto/control.h builders); route_hints as for
  * sky_control_route(). SKY_ERR(EAGAIN) if the queue is full, SKY_ERR(EPIPE) after the end. */

@@ -1,9 +1,11 @@
+/* Threads: see media_socket.h. */
 #include "client/net/media_socket.h"
 
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,10 +15,9 @@
 #define TAG "net"
 
 int sky_media_socket_open(SkyMediaSocket *m, const char *host, uint16_t port,
-                          const char *ping_payload, int rcvbuf, const char *what, char *err,
-                          size_t errlen)
+                          const char *ping_payload, int rcvbuf, const char *what)
 {
-    *m = (SkyMediaSocket){.fd = -1};
+    *m = (SkyMediaSocket){.fd = -1, .wake_fd = -1};
     if (ping_payload)
         snprintf(m->payload, sizeof(m->payload), "%s", ping_payload);
     struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
@@ -25,11 +26,16 @@ int sky_media_socket_open(SkyMediaSocket *m, const char *host, uint16_t port,
     char service[8];
     snprintf(service, sizeof(service), "%u", (unsigned)port);
     if (getaddrinfo(host, service, &hints, &res) != 0 || !res) {
-        snprintf(err, errlen, "'%s' is not a numeric address", host);
+        SKY_LOGE(TAG, "cannot open the %s socket: '%s' is not a numeric address", what, host);
         return SKY_ERR(EINVAL);
     }
     m->fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int ret = m->fd < 0 ? SKY_ERR(errno) : 0;
+    if (ret == 0) {
+        m->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (m->wake_fd < 0)
+            ret = SKY_ERR(errno);
+    }
     if (ret == 0 && rcvbuf > 0) {
         if (setsockopt(m->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
             setsockopt(m->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -45,7 +51,7 @@ int sky_media_socket_open(SkyMediaSocket *m, const char *host, uint16_t port,
         ret = SKY_ERR(errno);
     freeaddrinfo(res);
     if (ret < 0) {
-        snprintf(err, errlen, "cannot open the %s socket: %s", what, sky_strerror(ret));
+        SKY_LOGE(TAG, "cannot open the %s socket: %s", what, sky_strerror(ret));
         sky_media_socket_close(m);
     }
     return ret;
@@ -79,9 +85,18 @@ int sky_media_socket_clear_error(SkyMediaSocket *m)
     return e ? SKY_ERR(e) : 0;
 }
 
+void sky_media_socket_wake(SkyMediaSocket *m)
+{
+    uint64_t one = 1;
+    ssize_t w = write(m->wake_fd, &one, sizeof(one));
+    (void)w; /* a saturated counter is readable anyway */
+}
+
 void sky_media_socket_close(SkyMediaSocket *m)
 {
     if (m->fd >= 0)
         close(m->fd);
-    m->fd = -1;
+    if (m->wake_fd >= 0)
+        close(m->wake_fd);
+    m->fd = m->wake_fd = -1;
 }

@@ -1,6 +1,7 @@
-/* Threads (docs/threading.md): start/stop on the session's thread; the receive thread owns the
- * socket, the assembler, the jitter clock and the GCM context; the decoder thread reports
- * decode times and keyframe needs through atomics; figures are atomics any thread reads. */
+/* Threads (docs/threading.md): create/destroy on the session's thread; the receive thread owns
+ * the socket, the assembler, the jitter clock, the GCM context and the producer's side of the
+ * video pipeline; the decoder thread's reports arrive through the SkyFeedback; figures are
+ * atomics any thread reads. */
 #define _POSIX_C_SOURCE 200809L
 #include "client/net/video_stream.h"
 
@@ -30,7 +31,6 @@
 #define PING_INTERVAL_US 500000
 #define NO_VIDEO_US 10000000
 #define SOCKET_BUFFER (8 * 1024 * 1024)
-#define DECODE_SAMPLES 64
 /* Lost frames written to --stats-json one by one, per loss event; the rest are only counted. */
 #define MAX_LOST_LINES 64
 
@@ -55,15 +55,9 @@ struct SkyVideoStream {
     bool have_seq;
     uint64_t max_seq_ext;       /* highest extended RTP sequence seen */
     uint64_t first_seq_ext;
-    unsigned decode_read;       /* decode samples folded into the jitter clock */
     bool recovering;            /* a frame was lost; decoding waits for a recovery frame */
     int64_t loss_us;            /* when the loss was noticed */
     SkyLogLimit limit;
-
-    /* Written by the decoder thread. */
-    _Atomic int64_t decode_us[DECODE_SAMPLES];
-    _Atomic unsigned decode_written;
-    atomic_bool need_keyframe;
 
     /* Figures (receive thread writes). */
     _Atomic uint64_t bytes, datagrams, unique, expected, recovered, lost_frames, idr_requests,
@@ -92,8 +86,7 @@ static void fail(SkyVideoStream *vs, SkyControlEnd why)
         return;
     atomic_store(&vs->fail_why, (int)why);
     atomic_store(&vs->failed, true);
-    if (vs->cfg.on_end)
-        vs->cfg.on_end(vs->cfg.opaque);
+    sky_feedback_stream_ended(vs->cfg.feedback);
 }
 
 /* What the pipeline is told about a frame from the network. */
@@ -130,11 +123,32 @@ static void report_unused(SkyVideoStream *vs, const SkyAsmFrameInfo *fi, uint32_
 /* Folds new decode times from the decoder thread into the jitter clock. */
 static void fold_decode_times(SkyVideoStream *vs)
 {
-    unsigned written = atomic_load(&vs->decode_written);
-    if (written - vs->decode_read > DECODE_SAMPLES)
-        vs->decode_read = written - DECODE_SAMPLES;
-    for (; vs->decode_read != written; vs->decode_read++)
-        sky_jitter_decoded(vs->jitter, atomic_load(&vs->decode_us[vs->decode_read % DECODE_SAMPLES]));
+    int64_t us;
+    while (sky_feedback_take_decode_time(vs->cfg.feedback, &us))
+        sky_jitter_decoded(vs->jitter, us);
+}
+
+/* What is queued for the decoder cannot be decoded any more: a new generation starts, at the
+ * keyframe the assembler now waits for. */
+static void new_generation(SkyVideoStream *vs, bool reset_jitter)
+{
+    uint32_t gen = sky_video_pipeline_new_generation(vs->cfg.vp);
+    if (reset_jitter)
+        sky_jitter_reset(vs->jitter);
+    SKY_LOGV(TAG, "frame generation %u", gen);
+}
+
+/* The decoder asked for a keyframe (a decode error, or its fall-back to software). A need for
+ * a generation already replaced was answered before. */
+static void take_keyframe_need(SkyVideoStream *vs, int64_t now)
+{
+    SkyKeyframeNeed need;
+    if (!sky_feedback_take_keyframe_need(vs->cfg.feedback, &need) ||
+        need.gen != sky_video_pipeline_generation(vs->cfg.vp))
+        return;
+    /* A new decoder decodes at another pace: its times start afresh. */
+    new_generation(vs, need.fell_back);
+    sky_assembler_need_idr(vs->asm_, now);
 }
 
 static void deliver(SkyVideoStream *vs, const SkyAsmFrameInfo *fi, int64_t now)
@@ -212,8 +226,6 @@ static void send_fec_status(SkyVideoStream *vs, const SkyAsmBlockStatus *b)
 static void handle_events(SkyVideoStream *vs, int64_t now)
 {
     SkyAsmEvent ev;
-    if (atomic_exchange(&vs->need_keyframe, false))
-        sky_assembler_need_idr(vs->asm_, now);
     while (sky_assembler_poll(vs->asm_, now, &ev)) {
         switch (ev.type) {
         case SKY_ASM_FRAME:
@@ -253,6 +265,7 @@ static void handle_events(SkyVideoStream *vs, int64_t now)
             sky_log_limited(&vs->limit, now, SKY_LOG_WARN, TAG,
                             "the host's frame numbers jumped to %u: starting over at its next "
                             "keyframe", ev.first);
+            new_generation(vs, true);
             break;
         }
     }
@@ -330,23 +343,32 @@ static void *receive_thread(void *arg)
 {
     SkyVideoStream *vs = arg;
     vs->start_us = sky_time_us();
+    struct pollfd fds[3] = {
+        {vs->sock.fd, POLLIN, 0},
+        {sky_feedback_video_fd(vs->cfg.feedback), POLLIN, 0},
+        {vs->sock.wake_fd, POLLIN, 0},
+    };
     while (!atomic_load(&vs->stop)) {
         int64_t now = sky_time_us();
         int64_t wake = vs->next_ping_us;
         int64_t d = sky_assembler_deadline(vs->asm_);
         if (d < wake)
             wake = d;
+        if (!vs->last_frame_us) { /* the checks for "no video" below */
+            int64_t since = vs->first_datagram_us ? vs->first_datagram_us : vs->start_us;
+            if (since + NO_VIDEO_US + 1 < wake)
+                wake = since + NO_VIDEO_US + 1;
+        }
         int timeout = (int)((wake - now + 999) / 1000);
         if (timeout < 0)
             timeout = 0;
-        if (timeout > 100)
-            timeout = 100; /* to notice stop and the decoder's keyframe needs */
-        struct pollfd p = {vs->sock.fd, POLLIN, 0};
-        poll(&p, 1, timeout);
+        poll(fds, 3, timeout);
         now = sky_time_us();
-        if (p.revents & POLLERR) /* an ICMP error (host port closed): noted, then go on */
+        if (fds[0].revents & POLLERR) /* an ICMP error (host port closed): noted, then go on */
             sky_media_socket_clear_error(&vs->sock);
-        if (p.revents & POLLIN)
+        if (fds[1].revents & POLLIN)
+            take_keyframe_need(vs, now);
+        if (fds[0].revents & POLLIN)
             receive_batch(vs, now);
         handle_events(vs, now);
         if (now >= vs->next_ping_us)
@@ -367,15 +389,14 @@ static void *receive_thread(void *arg)
     return NULL;
 }
 
-int sky_video_stream_start(SkyVideoStream **out, const SkyVideoStreamCfg *cfg, char *err,
-                           size_t errlen)
+int sky_video_stream_create(SkyVideoStream **out, const SkyVideoStreamCfg *cfg)
 {
     *out = NULL;
     SkyVideoStream *vs = calloc(1, sizeof(*vs));
     if (!vs)
         return SKY_ERR(ENOMEM);
     vs->cfg = *cfg;
-    vs->sock.fd = -1;
+    vs->sock = (SkyMediaSocket){.fd = -1, .wake_fd = -1};
     vs->limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
     if (cfg->key) {
         memcpy(vs->key, cfg->key, 16);
@@ -393,16 +414,16 @@ int sky_video_stream_start(SkyVideoStream **out, const SkyVideoStreamCfg *cfg, c
     if (ret == 0 && cfg->encrypted)
         ret = sky_gcm_create(&vs->gcm, vs->key);
     if (ret < 0)
-        snprintf(err, errlen, "cannot set up the video receiver: %s", sky_strerror(ret));
+        SKY_LOGE(TAG, "cannot set up the video receiver: %s", sky_strerror(ret));
     if (ret == 0)
         /* A big receive buffer: a whole IDR can arrive in one burst. */
         ret = sky_media_socket_open(&vs->sock, cfg->host, cfg->port, cfg->ping_payload,
-                                    SOCKET_BUFFER, "video", err, errlen);
+                                    SOCKET_BUFFER, "video");
     if (ret == 0) {
         send_ping(vs, sky_time_us());
         if (pthread_create(&vs->thread, NULL, receive_thread, vs) != 0) {
             ret = SKY_ERR(EAGAIN);
-            snprintf(err, errlen, "cannot start the video thread");
+            SKY_LOGE(TAG, "cannot start the video thread");
         } else {
             vs->thread_started = true;
         }
@@ -415,23 +436,17 @@ int sky_video_stream_start(SkyVideoStream **out, const SkyVideoStreamCfg *cfg, c
     return 0;
 }
 
-void sky_video_stream_stop(SkyVideoStream *vs)
-{
-    if (!vs)
-        return;
-    atomic_store(&vs->stop, true);
-    if (vs->thread_started)
-        pthread_join(vs->thread, NULL);
-    vs->thread_started = false;
-    sky_media_socket_close(&vs->sock);
-}
-
 void sky_video_stream_destroy(SkyVideoStream **pvs)
 {
     SkyVideoStream *vs = *pvs;
     if (!vs)
         return;
-    sky_video_stream_stop(vs);
+    atomic_store(&vs->stop, true);
+    if (vs->thread_started) {
+        sky_media_socket_wake(&vs->sock);
+        pthread_join(vs->thread, NULL);
+    }
+    sky_media_socket_close(&vs->sock);
     sky_assembler_destroy(&vs->asm_);
     sky_jitter_destroy(&vs->jitter);
     sky_gcm_destroy(&vs->gcm);
@@ -466,16 +481,4 @@ bool sky_video_stream_failed(SkyVideoStream *vs, SkyControlEnd *why)
         return false;
     *why = (SkyControlEnd)atomic_load(&vs->fail_why);
     return true;
-}
-
-void sky_video_stream_need_keyframe(SkyVideoStream *vs)
-{
-    atomic_store(&vs->need_keyframe, true);
-}
-
-void sky_video_stream_decoded(SkyVideoStream *vs, int64_t decode_us)
-{
-    unsigned i = atomic_load(&vs->decode_written);
-    atomic_store(&vs->decode_us[i % DECODE_SAMPLES], decode_us);
-    atomic_store(&vs->decode_written, i + 1);
 }

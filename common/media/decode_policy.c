@@ -7,13 +7,6 @@ void sky_decode_policy_init(SkyDecodePolicy *p, const SkyDecodePolicyCfg *cfg, b
         p->cfg.max_hw_failures = 1;
 }
 
-bool sky_decode_policy_admit(SkyDecodePolicy *p, bool keyframe)
-{
-    if (p->wait_keyframe && keyframe)
-        p->wait_keyframe = false;
-    return !p->wait_keyframe;
-}
-
 SkyDecodeAction sky_decode_policy_result(SkyDecodePolicy *p, int err)
 {
     if (err >= 0) {
@@ -27,7 +20,6 @@ SkyDecodeAction sky_decode_policy_result(SkyDecodePolicy *p, int err)
     }
     if (p->cfg.resync_on_error) {
         p->resyncs++;
-        p->wait_keyframe = true;
         return SKY_DECODE_RESYNC;
     }
     return SKY_DECODE_OK;
@@ -37,5 +29,4 @@ void sky_decode_policy_fell_back(SkyDecodePolicy *p)
 {
     p->hw = false;
     p->hw_failures = 0;
-    p->wait_keyframe = true;
 }

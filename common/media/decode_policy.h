@@ -4,9 +4,11 @@
  * - A hardware decoder that fails `max_hw_failures` times in a row is given up: the caller
  *   reopens in software, and decoding resumes at the next keyframe (the new decoder has no
  *   references).
- * - With resync_on_error (network streams), any decode error makes the caller drop frames until
- *   the next keyframe (and ask the host for one) rather than show a picture built on garbage.
- *   Without it (local files), errors are counted and decoding goes on, as ffmpeg does. */
+ * - With resync_on_error (network streams), any decode error ends the frame generation: the
+ *   producer starts a new one at a keyframe (asking the host for it) rather than let the
+ *   decoder show a picture built on garbage. Without it (local files), errors are counted and
+ *   decoding goes on, as ffmpeg does.
+ * Waiting for that keyframe is the producer's (client/media/video_pipeline.h), not this. */
 #ifndef SKY_COMMON_DECODE_POLICY_H
 #define SKY_COMMON_DECODE_POLICY_H
 
@@ -20,14 +22,13 @@ typedef struct SkyDecodePolicyCfg {
 
 typedef enum SkyDecodeAction {
     SKY_DECODE_OK = 0,
-    SKY_DECODE_RESYNC,   /* drop until a keyframe; a stream should request one */
+    SKY_DECODE_RESYNC,   /* this generation is broken: ask the producer for a keyframe */
     SKY_DECODE_FALLBACK, /* reopen in software, then call sky_decode_policy_fell_back() */
 } SkyDecodeAction;
 
 typedef struct SkyDecodePolicy {
     SkyDecodePolicyCfg cfg;
     bool hw;
-    bool wait_keyframe;
     uint32_t hw_failures; /* consecutive */
     uint64_t errors;
     uint64_t resyncs;
@@ -35,8 +36,6 @@ typedef struct SkyDecodePolicy {
 } SkyDecodePolicy;
 
 void sky_decode_policy_init(SkyDecodePolicy *p, const SkyDecodePolicyCfg *cfg, bool hw);
-/* Before decoding a frame: true to decode it, false to drop it (waiting for a keyframe). */
-bool sky_decode_policy_admit(SkyDecodePolicy *p, bool keyframe);
 /* After decoding a frame: err is 0 or a negative error. */
 SkyDecodeAction sky_decode_policy_result(SkyDecodePolicy *p, int err);
 /* The caller has reopened the decoder in software. */

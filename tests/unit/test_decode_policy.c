@@ -23,7 +23,6 @@ static void test_clean_stream(void **state)
     (void)state;
     SkyDecodePolicy p = make(3, true, true);
     for (int i = 0; i < 100; i++) {
-        assert_true(sky_decode_policy_admit(&p, i % 30 == 0));
         assert_int_equal(sky_decode_policy_result(&p, 0), SKY_DECODE_OK);
     }
     /* Positive results (bytes, counts) are successes too. */
@@ -77,30 +76,17 @@ static void test_success_resets_count(void **state)
     assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_FALLBACK);
 }
 
-static void test_resync_waits_for_keyframe(void **state)
+static void test_resync_every_error(void **state)
 {
     (void)state;
+    /* Stream mode in software: every error asks for a new generation, none is a fallback. */
     SkyDecodePolicy p = make(3, true, false);
-    assert_true(sky_decode_policy_admit(&p, false));
     assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_RESYNC);
-    for (int i = 0; i < 20; i++)
-        assert_false(sky_decode_policy_admit(&p, false));
-    assert_true(sky_decode_policy_admit(&p, true));
     assert_int_equal(sky_decode_policy_result(&p, 0), SKY_DECODE_OK);
-    /* Back in step: inter frames are admitted again. */
-    assert_true(sky_decode_policy_admit(&p, false));
-    assert_true(sky_decode_policy_admit(&p, false));
-    /* An error on the keyframe itself waits for the next one. */
-    assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_RESYNC);
-    assert_false(sky_decode_policy_admit(&p, false));
-    assert_true(sky_decode_policy_admit(&p, true));
-    assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_RESYNC);
-    assert_false(sky_decode_policy_admit(&p, false));
-    assert_int_equal(p.resyncs, 3);
-    assert_int_equal(p.errors, 3);
-    /* Software decoding never falls back, however many errors. */
     for (int i = 0; i < 50; i++)
         assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_RESYNC);
+    assert_int_equal(p.resyncs, 51);
+    assert_int_equal(p.errors, 51);
     assert_int_equal(p.fallbacks, 0);
 }
 
@@ -109,10 +95,8 @@ static void test_files_mode_keeps_going(void **state)
     (void)state;
     SkyDecodePolicy p = make(3, false, false);
     for (int i = 0; i < 50; i++) {
-        assert_true(sky_decode_policy_admit(&p, false));
         assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_OK);
     }
-    assert_true(sky_decode_policy_admit(&p, false));
     assert_int_equal(p.errors, 50);
     assert_int_equal(p.resyncs, 0);
     assert_int_equal(p.fallbacks, 0);
@@ -127,9 +111,6 @@ static void test_after_fallback(void **state)
     assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_FALLBACK);
     sky_decode_policy_fell_back(&p);
     assert_false(p.hw);
-    /* The new decoder has no references: wait for a keyframe. */
-    assert_false(sky_decode_policy_admit(&p, false));
-    assert_true(sky_decode_policy_admit(&p, true));
     assert_int_equal(sky_decode_policy_result(&p, 0), SKY_DECODE_OK);
     /* No second fallback, ever. */
     for (int i = 0; i < 20; i++)
@@ -141,12 +122,8 @@ static void test_after_fallback(void **state)
     assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_OK);
     assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_FALLBACK);
     sky_decode_policy_fell_back(&p);
-    assert_false(sky_decode_policy_admit(&p, false));
-    assert_true(sky_decode_policy_admit(&p, true));
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 20; i++)
         assert_int_equal(sky_decode_policy_result(&p, ERR), SKY_DECODE_OK);
-        assert_true(sky_decode_policy_admit(&p, false));
-    }
     assert_int_equal(p.fallbacks, 1);
     assert_int_equal(p.errors, 22);
 }
@@ -157,7 +134,7 @@ int main(void)
         cmocka_unit_test(test_clean_stream),
         cmocka_unit_test(test_fallback_after_n_consecutive),
         cmocka_unit_test(test_success_resets_count),
-        cmocka_unit_test(test_resync_waits_for_keyframe),
+        cmocka_unit_test(test_resync_every_error),
         cmocka_unit_test(test_files_mode_keeps_going),
         cmocka_unit_test(test_after_fallback),
     };
