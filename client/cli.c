@@ -1,3 +1,4 @@
+/* The command line and the config file, over the modules' option tables (cli.h). */
 #include "client/cli.h"
 
 #include <signal.h>

@@ -1,3 +1,5 @@
+/* The reports between a session's threads: keyframe needs, decode times, host pad feedback, the
+ * end (feedback.h). */
 /* Threads: see feedback.h. Every field is written by one thread and read by another through
  * atomics (or the SPSC ring); no locks. */
 #include "client/feedback.h"

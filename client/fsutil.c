@@ -1,3 +1,4 @@
+/* Atomic file writes, capped reads and the config directory (fsutil.h). */
 #include "client/fsutil.h"
 
 #include <errno.h>

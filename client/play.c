@@ -1,3 +1,5 @@
+/* `skylight play FILE`: the pipeline on a local file, set up in stages, torn down in reverse
+ * (play.h). */
 /* Threads (see docs/threading.md): this file runs on the main thread. It owns SDL's video and
  * event handling and presents pictures; the source's reader thread, the decoder thread and the
  * audio thread are started and joined here, in named stages, torn down in reverse. */

@@ -1,3 +1,5 @@
+/* The main thread's loop for play and stream: events, pictures, per-second figures, the end
+ * (presenter.h). */
 /* Threads: everything here runs on the main thread, except sky_presenter_wake (decoder thread),
  * which only sets an atomic and pushes an SDL event. */
 #include "client/presenter.h"

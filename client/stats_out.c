@@ -1,3 +1,5 @@
+/* Where frame timelines and per-second figures go: histograms, counters and --stats-json lines
+ * (stats_out.h). */
 #include "client/stats_out.h"
 
 #include <pthread.h>

@@ -1,3 +1,5 @@
+/* One GameStream host over its HTTP API: finding it, checking who it is, pairing, app lists,
+ * launch/resume and quit (host_client.h). */
 #include "client/host/host_client.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* The host verbs: pair, unpair, hosts, info, list, quit, wake (host_cmds.h). */
 /* Threads: the main thread only; SIGINT/SIGTERM set `g_cancel`, which stops a request in
  * flight (a pairing waiting for its PIN, say). */
 #include "client/host/host_cmds.h"

@@ -1,3 +1,4 @@
+/* Known-host records, one file per host by unique id, written atomically (hosts.h). */
 #include "client/host/hosts.h"
 
 #include <dirent.h>

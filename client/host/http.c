@@ -1,3 +1,5 @@
+/* HTTP(S) GET over libcurl: client certificate, pinned host key, timeouts, body cap, cancel
+ * (http.h). */
 #include "client/host/http.h"
 
 #include <curl/curl.h>

@@ -1,3 +1,5 @@
+/* The client identity: certificate, key and unique id, created once in the config directory
+ * (identity.h). */
 #include "client/host/identity.h"
 
 #include <ctype.h>

@@ -1,3 +1,5 @@
+/* Input capture on the main thread: SDL events to records, gamepads, shortcuts, pointer capture,
+ * the host's feedback to pads (input.h). */
 /* Threads (docs/threading.md): everything here runs on the main thread except sky_input_stats
  * (any thread). The host's feedback to pads arrives through the session's SkyFeedback. */
 #define _POSIX_C_SOURCE 200809L

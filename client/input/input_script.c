@@ -1,3 +1,5 @@
+/* --input-script: timed synthetic SDL events and SDL virtual game controllers for tests and
+ * benchmarks (input_script.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "client/input/input_script.h"
 

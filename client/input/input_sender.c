@@ -1,3 +1,4 @@
+/* The input thread: records to GameStream input packets, held keys, batched motion (input_sender.h). */
 /* Threads (docs/threading.md): push on the main thread; everything else on the input thread,
  * which owns the encoding state. The record queue is guarded by `lock`. */
 #define _POSIX_C_SOURCE 200809L

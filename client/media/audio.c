@@ -1,3 +1,5 @@
+/* Audio output: Opus decoding and concealment on the audio thread, a lock-free ring to the SDL
+ * callback (audio.h). */
 /* Threads (docs/threading.md):
  *  - callers: sky_audio_create/drain/figures/destroy on the main thread, sky_audio_submit on the
  *    producer (the source's reader thread);

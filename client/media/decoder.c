@@ -1,3 +1,5 @@
+/* The video decoder: libavcodec with low-delay settings, hardware backends probed in get_format,
+ * the fall-back to software (decoder.h). */
 #include "client/media/decoder.h"
 
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* --frame-md5: the MD5 of every decoded picture in ffmpeg's framemd5 format (frame_md5.h). */
 #include "client/media/frame_md5.h"
 
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* --record: the received video and Opus remuxed into a file, from the first keyframe (recorder.h). */
 /* Threads: open/close on the session's thread; video from the video receive thread, audio from
  * the audio receive thread, both under `lock`. */
 #include "client/media/recorder.h"

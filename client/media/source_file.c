@@ -1,3 +1,5 @@
+/* The file source of `play`: a libavformat reader thread paced at the stream's timestamps
+ * (source_file.h). */
 /* Threads: open/info/destroy on the caller's thread; the reader thread owns the demuxer once
  * started. `abort_flag` and `done` are atomics shared by both. */
 #include "client/media/source_file.h"

@@ -1,3 +1,5 @@
+/* Frame queue, decoder thread, frame generations and the presentation mailbox
+ * (video_pipeline.h). */
 /* Threads: the producer calls submit/skip/new_generation/end; the decoder thread owns the
  * decoder, the policy, its generation and the pending-timeline ring; the presenter calls take.
  * The mailbox is guarded by mb_lock. */

@@ -1,3 +1,5 @@
+/* The audio receiver: socket, pings, reorder/FEC/decrypt, Opus packets to the output
+ * (audio_stream.h). */
 /* Threads: create/destroy on the session's thread; the receive thread owns the socket and the
  * queue; figures are atomics. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+/* The ENet control connection and its thread (control_stream.h). */
 /* Threads (docs/threading.md): create/destroy on the session's thread; the control thread owns the
  * ENetHost, the peer and the sealing state; any thread may queue messages (send) and read the
  * status (atomics). */

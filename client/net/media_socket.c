@@ -1,3 +1,4 @@
+/* The UDP socket of a media stream: connected, pinged, with a wake-up fd (media_socket.h). */
 /* Threads: see media_socket.h. */
 #include "client/net/media_socket.h"
 

@@ -1,3 +1,5 @@
+/* The RTSP handshake with a host over TCP (rtspenc:// framing when the host asks), from
+ * OPTIONS to PLAY (rtsp_client.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "client/net/rtsp_client.h"
 

@@ -1,3 +1,5 @@
+/* The video receiver: socket, pings, decrypt, frame assembly, jitter buffer, keyframe requests,
+ * frame generations (video_stream.h). */
 /* Threads (docs/threading.md): create/destroy on the session's thread; the receive thread owns
  * the socket, the assembler, the jitter clock, the GCM context and the producer's side of the
  * video pipeline; the decoder thread's reports arrive through the SkyFeedback; figures are

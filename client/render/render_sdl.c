@@ -1,3 +1,5 @@
+/* The SDL window and renderer: YUV textures, letterboxing, fullscreen, the stats overlay
+ * (render_sdl.h). */
 #include "client/render/render_sdl.h"
 
 #include <math.h>

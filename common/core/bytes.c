@@ -1,3 +1,4 @@
+/* The bounds-checked, sticky-error byte reader and writer (bytes.h). */
 #include "common/core/bytes.h"
 
 #include <string.h>

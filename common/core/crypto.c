@@ -1,3 +1,4 @@
+/* OpenSSL wrappers: hashes, AES, RSA signatures, certificates, keys; errors logged here (crypto.h). */
 #include "common/core/crypto.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* Hexadecimal text to bytes and back (hex.h). */
 #include "common/core/hex.h"
 
 #include "common/core/error.h"

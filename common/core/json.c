@@ -1,3 +1,4 @@
+/* The allocation-free JSON writer for stats lines (json.h). */
 #include "common/core/json.h"
 
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* The logger: tagged, levelled, one write per line, rate-limited per-packet messages (log.h). */
 #include "common/core/log.h"
 
 #include <stdarg.h>

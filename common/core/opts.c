@@ -1,3 +1,4 @@
+/* Option tables (parse, defaults, help) and the config-file reader (opts.h). */
 #include "common/core/opts.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* The bounded pointer queue with abort, flush and generations (queue.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "common/core/queue.h"
 

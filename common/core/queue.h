@@ -1,6 +1,7 @@
 /* Bounded multi-producer multi-consumer queue of pointers, with abort, flush and a generation
- * counter. Bump the generation on IDR recovery, reconnect or resolution change: items pushed
- * under an older generation are freed instead of delivered (ffplay's packet "serial").
+ * counter. Bump the generation when what is queued can no longer be used (the video pipeline
+ * does after a decode error, a decoder fall-back or a host restart of its frame numbers): items
+ * pushed under an older generation are freed instead of delivered (ffplay's packet "serial").
  * Shutdown is: abort, signal/join the threads, then flush or destroy. */
 #ifndef SKY_COMMON_QUEUE_H
 #define SKY_COMMON_QUEUE_H

@@ -1,3 +1,4 @@
+/* The lock-free single-producer single-consumer byte ring (spsc.h). */
 #include "common/core/spsc.h"
 
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* Atomic counters and log-linear histograms (stats.h). */
 #include "common/core/stats.h"
 
 #define SUB (1u << SKY_HIST_SUB_BITS)

@@ -1,3 +1,4 @@
+/* The monotonic microsecond clock and sleeping until a deadline (time.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "common/core/time.h"
 

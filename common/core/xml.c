@@ -1,3 +1,4 @@
+/* The bounded XML reader over expat: caps on size, depth, elements and text; no DTDs (xml.h). */
 #include "common/core/xml.h"
 
 #include <expat.h>

@@ -1,3 +1,4 @@
+/* The decoder's decisions after an error: resync or fall back to software (decode_policy.h). */
 #include "common/media/decode_policy.h"
 
 void sky_decode_policy_init(SkyDecodePolicy *p, const SkyDecodePolicyCfg *cfg, bool hw)

@@ -1,3 +1,4 @@
+/* Opus channel layouts, the OpusHead parser and SDL's channel order (opus_config.h). */
 #include "common/media/opus_config.h"
 
 #include <string.h>

@@ -1,3 +1,5 @@
+/* Per-frame timelines, drop reasons, and the per-second and summary figures built from them
+ * (timeline.h). */
 #include "common/media/timeline.h"
 
 #include <inttypes.h>
