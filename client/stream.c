@@ -214,10 +214,9 @@ void sky_stream_usage(void)
     sky_cli_print_groups(stdout, groups, NGROUPS);
 }
 
-/* Input (main thread): the shortcuts the session carries out. */
-static void on_shortcut(void *opaque, SkyShortcut which)
+/* Main thread: the shortcuts the session carries out. */
+static void do_shortcut(Session *s, SkyShortcut which)
 {
-    Session *s = opaque;
     switch (which) {
     case SKY_SHORTCUT_QUIT:
         g_quit = 1;
@@ -228,6 +227,9 @@ static void on_shortcut(void *opaque, SkyShortcut which)
     case SKY_SHORTCUT_FULLSCREEN:
         if (s->render)
             sky_render_toggle_fullscreen(s->render);
+        sky_input_window_changed(s->input);
+        break;
+    case SKY_SHORTCUT_NONE:
         break;
     }
 }
@@ -240,7 +242,7 @@ static void on_event(void *opaque, const SDL_Event *ev)
         if (s->input)
             sky_input_take_feedback(s->input);
     } else if (s->input) {
-        sky_input_event(s->input, ev);
+        do_shortcut(s, sky_input_event(s->input, ev));
     }
 }
 
@@ -582,8 +584,6 @@ static int stage_input(Session *s)
         .stream_height = s->opts.height,
         .host_features = s->rtsp.caps.feature_flags,
         .sunshine = sky_host_client_info(s->hc)->sunshine,
-        .shortcut = on_shortcut,
-        .opaque = s,
     };
     int ret = sky_input_create(&s->input, &ic);
     if (ret < 0) {

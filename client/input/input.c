@@ -155,7 +155,8 @@ static uint8_t modifiers(uint16_t kmod)
                      ((kmod & KMOD_GUI) ? SKY_INPUT_MOD_META : 0));
 }
 
-static bool shortcut(SkyInput *in, const SDL_KeyboardEvent *k)
+/* Whether k is (part of) a shortcut; *session gets the ones the session carries out. */
+static bool shortcut(SkyInput *in, const SDL_KeyboardEvent *k, SkyShortcut *session)
 {
     SDL_Scancode sc = k->keysym.scancode;
     if (k->type == SDL_KEYUP) {
@@ -168,17 +169,13 @@ static bool shortcut(SkyInput *in, const SDL_KeyboardEvent *k)
         return false;
     switch (sc) {
     case SDL_SCANCODE_Q:
-        if (in->cfg.shortcut)
-            in->cfg.shortcut(in->cfg.opaque, SKY_SHORTCUT_QUIT);
+        *session = SKY_SHORTCUT_QUIT;
         break;
     case SDL_SCANCODE_S:
-        if (in->cfg.shortcut)
-            in->cfg.shortcut(in->cfg.opaque, SKY_SHORTCUT_OVERLAY);
+        *session = SKY_SHORTCUT_OVERLAY;
         break;
     case SDL_SCANCODE_X:
-        if (in->cfg.shortcut)
-            in->cfg.shortcut(in->cfg.opaque, SKY_SHORTCUT_FULLSCREEN);
-        apply_capture(in);
+        *session = SKY_SHORTCUT_FULLSCREEN;
         break;
     case SDL_SCANCODE_Z:
         set_captured(in, !in->captured);
@@ -195,20 +192,22 @@ static bool shortcut(SkyInput *in, const SDL_KeyboardEvent *k)
     return true;
 }
 
-static void key_event(SkyInput *in, const SDL_KeyboardEvent *k)
+static SkyShortcut key_event(SkyInput *in, const SDL_KeyboardEvent *k)
 {
-    if (shortcut(in, k) || (!in->captured && k->type == SDL_KEYDOWN))
-        return;
+    SkyShortcut session = SKY_SHORTCUT_NONE;
+    if (shortcut(in, k, &session) || (!in->captured && k->type == SDL_KEYDOWN))
+        return session;
     bool mapped = sky_input_vk_from_usage(k->keysym.scancode) != 0;
     if (k->type == SDL_KEYDOWN)
         in->text_from_key = mapped; /* its text event, if one follows at once, is this key's */
     if (k->repeat)
-        return; /* the host repeats keys itself */
+        return SKY_SHORTCUT_NONE; /* the host repeats keys itself */
     SkyInputRec r = {.type = SKY_REC_KEY};
     r.u.key.usage = (uint16_t)k->keysym.scancode;
     r.u.key.down = k->type == SDL_KEYDOWN;
     r.u.key.modifiers = modifiers(k->keysym.mod);
     push(in, &r);
+    return SKY_SHORTCUT_NONE;
 }
 
 /* Text for characters the keys sent do not give (compose, input methods, keys the host has no
@@ -702,6 +701,11 @@ static void apply_feedback(SkyInput *in, const SkyControlHostMsg *m)
     }
 }
 
+void sky_input_window_changed(SkyInput *in)
+{
+    apply_capture(in);
+}
+
 void sky_input_take_feedback(SkyInput *in)
 {
     SkyControlHostMsg m;
@@ -711,18 +715,17 @@ void sky_input_take_feedback(SkyInput *in)
 
 /* ---- Events ---- */
 
-bool sky_input_event(SkyInput *in, const SDL_Event *ev)
+SkyShortcut sky_input_event(SkyInput *in, const SDL_Event *ev)
 {
     if (ev->type != SDL_TEXTINPUT)
         in->text_from_key = false;
     switch (ev->type) {
     case SDL_KEYDOWN:
     case SDL_KEYUP:
-        key_event(in, &ev->key);
-        return true;
+        return key_event(in, &ev->key);
     case SDL_TEXTINPUT:
         text_event(in, &ev->text);
-        return true;
+        break;
     case SDL_MOUSEMOTION:
     case SDL_MOUSEBUTTONDOWN:
     case SDL_MOUSEBUTTONUP:
@@ -730,37 +733,37 @@ bool sky_input_event(SkyInput *in, const SDL_Event *ev)
         /* Touch is handled as touch; SDL's mouse copies of it are not sent twice. */
         if (ev->motion.which != SDL_TOUCH_MOUSEID)
             mouse_event(in, ev);
-        return true;
+        break;
     case SDL_FINGERDOWN:
     case SDL_FINGERUP:
     case SDL_FINGERMOTION:
         touch_event(in, &ev->tfinger);
-        return true;
+        break;
     case SDL_CONTROLLERDEVICEADDED:
         if (in->gc_subsystem)
             pad_added(in, ev->cdevice.which);
-        return true;
+        break;
     case SDL_CONTROLLERDEVICEREMOVED:
         pad_removed(in, ev->cdevice.which);
-        return true;
+        break;
     case SDL_CONTROLLERBUTTONDOWN:
     case SDL_CONTROLLERBUTTONUP:
     case SDL_CONTROLLERAXISMOTION:
         pad_input(in, ev);
-        return true;
+        break;
     case SDL_CONTROLLERTOUCHPADDOWN:
     case SDL_CONTROLLERTOUCHPADMOTION:
     case SDL_CONTROLLERTOUCHPADUP:
         pad_touchpad(in, &ev->ctouchpad);
-        return true;
+        break;
     case SDL_CONTROLLERSENSORUPDATE:
         pad_sensor(in, &ev->csensor);
-        return true;
+        break;
     case SDL_JOYBATTERYUPDATED: {
         int number;
         if (pad_by_id(in, ev->jbattery.which, &number))
             battery(in, number, ev->jbattery.level, sky_time_us());
-        return true;
+        break;
     }
     case SDL_WINDOWEVENT:
         if (ev->window.event == SDL_WINDOWEVENT_FOCUS_LOST)
@@ -768,10 +771,11 @@ bool sky_input_event(SkyInput *in, const SDL_Event *ev)
         else if (ev->window.event == SDL_WINDOWEVENT_FOCUS_GAINED ||
                  ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
             apply_capture(in); /* fullscreen may have changed */
-        return false;
+        break;
     default:
-        return false;
+        break;
     }
+    return SKY_SHORTCUT_NONE;
 }
 
 int sky_input_create(SkyInput **out, const SkyInputCfg *cfg)

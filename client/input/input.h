@@ -35,6 +35,7 @@ typedef struct SkyInputOpts {
 extern const SkyOpt sky_input_opts_table[];
 
 typedef enum SkyShortcut {
+    SKY_SHORTCUT_NONE = 0,
     SKY_SHORTCUT_QUIT,
     SKY_SHORTCUT_OVERLAY,
     SKY_SHORTCUT_FULLSCREEN,
@@ -48,9 +49,6 @@ typedef struct SkyInputCfg {
     int stream_width, stream_height;
     uint32_t host_features;       /* SKY_SS_FF_* from the host's SDP */
     bool sunshine;                /* the host takes Sunshine's extensions */
-    /* Main thread: a shortcut the session carries out. */
-    void (*shortcut)(void *opaque, SkyShortcut which);
-    void *opaque;
 } SkyInputCfg;
 
 typedef struct SkyInput SkyInput;
@@ -62,9 +60,13 @@ int sky_input_create(SkyInput **out, const SkyInputCfg *cfg);
  * Accepts NULL; NULLs the pointer. */
 void sky_input_destroy(SkyInput **in);
 
-/* Main thread: one SDL event (the presenter hands over those it does not use). Returns true
- * if the event was input's. */
-bool sky_input_event(SkyInput *in, const SDL_Event *ev);
+/* Main thread: one SDL event (the presenter hands over those it does not use). Returns the
+ * shortcut the session is to carry out (quit, overlay, fullscreen), SKY_SHORTCUT_NONE for
+ * anything else (input's own shortcuts, mouse capture and mode, are done here). */
+SkyShortcut sky_input_event(SkyInput *in, const SDL_Event *ev);
+
+/* Main thread: the window went to or from fullscreen (the pointer and keyboard capture follow). */
+void sky_input_window_changed(SkyInput *in);
 
 /* Main thread: applies the host's feedback queued in the SkyFeedback (rumble, trigger rumble,
  * LED, motion report rates) to the pads. */
