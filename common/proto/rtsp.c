@@ -504,7 +504,8 @@ int sky_rtsp_build_request(SkyWriter *wr, const SkyRtspRequest *req)
     const char *target = req->target ? req->target : req->kind == SKY_RTSP_PLAY ? "/" : NULL;
     if (!target || !*target || !sky_rtsp_text_ok(target, true))
         return SKY_ERR(EINVAL);
-    if ((req->host && !sky_rtsp_text_ok(req->host, false)) || (req->session && !sky_rtsp_text_ok(req->session, false)))
+    if ((req->host && !sky_rtsp_text_ok(req->host, false)) ||
+        (req->session && !sky_rtsp_text_ok(req->session, false)))
         return SKY_ERR(EINVAL);
     bool announce = req->kind == SKY_RTSP_ANNOUNCE;
     if (announce && (!req->sdp || req->sdp_len == 0))

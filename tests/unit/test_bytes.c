@@ -1,4 +1,4 @@
-/* Unit tests for common/core/bytes.h: the bounds-checked reader and writer, and its text helpers. */
+/* Unit tests for common/core/bytes.h: the bounds-checked reader and writer, its text helpers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
