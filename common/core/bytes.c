@@ -178,3 +178,23 @@ bool sky_wr_bytes(SkyWriter *wr, const void *src, size_t n)
         memcpy(p, src, n);
     return true;
 }
+
+bool sky_wr_str(SkyWriter *wr, const char *s)
+{
+    return sky_wr_bytes(wr, s, strlen(s));
+}
+
+bool sky_wr_dec(SkyWriter *wr, int64_t v)
+{
+    char buf[24];
+    size_t n = 0;
+    bool neg = v < 0;
+    uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        buf[sizeof(buf) - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        buf[sizeof(buf) - 1 - n++] = '-';
+    return sky_wr_bytes(wr, buf + sizeof(buf) - n, n);
+}

@@ -59,5 +59,9 @@ bool sky_wr_u32be(SkyWriter *wr, uint32_t v);
 bool sky_wr_u64le(SkyWriter *wr, uint64_t v);
 bool sky_wr_u64be(SkyWriter *wr, uint64_t v);
 bool sky_wr_bytes(SkyWriter *wr, const void *src, size_t n);
+/* Text, for the protocol's text messages (RTSP, SDP): the characters of s without its NUL, and
+ * v in decimal ('-' first when negative). */
+bool sky_wr_str(SkyWriter *wr, const char *s);
+bool sky_wr_dec(SkyWriter *wr, int64_t v);
 
 #endif

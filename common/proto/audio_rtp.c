@@ -1,3 +1,4 @@
+/* GameStream audio over RTP, the client side: the reorder/FEC/decrypt queue (audio_rtp.h). */
 #include "common/proto/audio_rtp.h"
 
 #include <stdlib.h>
@@ -18,9 +19,6 @@
 #define RTP_V2 0x80
 #define HDR SKY_AUDIO_RTP_HEADER_LEN
 #define FEC_HDR (SKY_AUDIO_RTP_HEADER_LEN + SKY_AUDIO_FEC_HEADER_LEN)
-/* Largest payload after the RTP header: a SKY_AUDIO_MAX_OPUS packet, PKCS#7-padded. */
-#define PAYLOAD_CAP ((SKY_AUDIO_MAX_OPUS / SKY_AES_BLOCK + 1) * SKY_AES_BLOCK)
-#define MAX_DURATION_MS 120
 #define MAX_REORDER_WAIT_US 1000000
 /* Blocks in the queue's ring. Slot = base / 4 % BLOCKS; BLOCKS divides 65536 / 4, so the slot
  * of a block stays the same across the 16-bit wrap. The ring spans every block that a packet up
@@ -30,25 +28,17 @@
 #define RESYNC_NEAR 8
 
 _Static_assert((BLOCKS - 1) * K >= SKY_AUDIO_MAX_JUMP + K, "ring too small for the window");
-_Static_assert(FEC_HDR + PAYLOAD_CAP <= SKY_AUDIO_MAX_DATAGRAM, "datagram bound too small");
+_Static_assert(FEC_HDR + SKY_AUDIO_MAX_PAYLOAD <= SKY_AUDIO_MAX_DATAGRAM,
+               "datagram bound too small");
 _Static_assert((65536 / K) % BLOCKS == 0, "ring must divide the sequence space");
 
-static void make_iv(uint8_t iv[SKY_AES_BLOCK], uint32_t key_id, uint16_t seq)
+/* ---- Both sides ---- */
+
+void sky_audio_iv(uint8_t iv[SKY_AES_BLOCK], uint32_t key_id, uint16_t seq)
 {
     memset(iv, 0, SKY_AES_BLOCK);
     SkyWriter wr = sky_wr_init(iv, SKY_AES_BLOCK);
     sky_wr_u32be(&wr, key_id + seq);
-}
-
-static void write_rtp(uint8_t *dst, uint8_t pt, uint16_t seq, uint32_t ts)
-{
-    SkyWriter wr = sky_wr_init(dst, HDR);
-    sky_wr_u8(&wr, RTP_V2);
-    sky_wr_u8(&wr, pt);
-    sky_wr_u16be(&wr, seq);
-    sky_wr_u32be(&wr, ts);
-    sky_wr_u32be(&wr, 0); /* SSRC */
-    SKY_ASSERT(!wr.error);
 }
 
 /* Computes the audio tables once, so that later encodes and rebuilds (at most 2 missing) do
@@ -66,125 +56,12 @@ static int fec_warm_up(SkyFec *fec)
     return r < 0 ? r : sky_fec_reconstruct(fec, SKY_FEC_AUDIO, K, M, ptr, present, sizeof(buf[0]));
 }
 
-/* ---- Host side ---- */
-
-struct SkyAudioPacketizer {
-    SkyAudioPacketizerCfg cfg; /* key cleared: it lives in cbc */
-    SkyCbc *cbc;               /* NULL without encryption */
-    SkyFec *fec;               /* NULL without FEC */
-    uint16_t seq;              /* of the next packet */
-    uint32_t ts;               /* of the next packet */
-    uint32_t block_ts;         /* timestamp of the current block's first packet */
-    size_t shard_len[K];
-    uint8_t shard[K][PAYLOAD_CAP];              /* payloads (ciphertext) of the current block */
-    uint8_t dgram[1 + M][SKY_AUDIO_MAX_DATAGRAM]; /* what the last call produced */
-    const uint8_t *ptrs[1 + M];
-    size_t lens[1 + M];
-};
-
-int sky_audio_packetizer_create(SkyAudioPacketizer **out, const SkyAudioPacketizerCfg *cfg)
+int sky_audio_fec_create(SkyFec **out)
 {
-    *out = NULL;
-    if (cfg->packet_duration_ms < 1 || cfg->packet_duration_ms > MAX_DURATION_MS)
-        return SKY_ERR(EINVAL);
-    SkyAudioPacketizer *p = calloc(1, sizeof(*p));
-    if (!p)
-        return SKY_ERR(ENOMEM);
-    int ret = 0;
-    p->cfg = *cfg;
-    p->cfg.key = NULL;
-    if (cfg->key && (ret = sky_cbc_create(&p->cbc, cfg->key)) < 0)
-        goto fail;
-    if (cfg->fec && ((ret = sky_fec_create(&p->fec)) < 0 || (ret = fec_warm_up(p->fec)) < 0))
-        goto fail;
-    for (int i = 0; i < 1 + M; i++)
-        p->ptrs[i] = p->dgram[i];
-    *out = p;
-    return 0;
-fail:
-    sky_audio_packetizer_destroy(&p);
+    int ret = sky_fec_create(out);
+    if (ret == 0 && (ret = fec_warm_up(*out)) < 0)
+        sky_fec_destroy(out);
     return ret;
-}
-
-void sky_audio_packetizer_destroy(SkyAudioPacketizer **pp)
-{
-    if (!pp || !*pp)
-        return;
-    SkyAudioPacketizer *p = *pp;
-    sky_cbc_destroy(&p->cbc);
-    sky_fec_destroy(&p->fec);
-    free(p);
-    *pp = NULL;
-}
-
-/* Writes the 2 parity datagrams of the block that ends with the packet just made. Returns false
- * when the block cannot be protected. */
-static bool packetize_fec(SkyAudioPacketizer *p, uint16_t base)
-{
-    /* Reed-Solomon needs one length for the whole block. Sunshine's Opus is CBR and its
-     * ciphertext length follows, so this never happens with it; a block that differs goes out
-     * unprotected, as Sunshine would. */
-    for (int i = 1; i < K; i++)
-        if (p->shard_len[i] != p->shard_len[0])
-            return false;
-    uint8_t *data[K], *parity[M];
-    for (int i = 0; i < K; i++)
-        data[i] = p->shard[i];
-    for (int j = 0; j < M; j++)
-        parity[j] = p->dgram[1 + j] + FEC_HDR;
-    int r = sky_fec_encode(p->fec, SKY_FEC_AUDIO, K, M, data, parity, p->shard_len[0]);
-    if (r < 0) { /* the tables were made at create: not expected */
-        SKY_LOGE(TAG, "audio FEC encode failed: %s", sky_strerror(r));
-        return false;
-    }
-    for (int j = 0; j < M; j++) {
-        uint8_t *d = p->dgram[1 + j];
-        write_rtp(d, SKY_AUDIO_PT_FEC, (uint16_t)(base + K + j), 0);
-        SkyWriter wr = sky_wr_init(d + HDR, SKY_AUDIO_FEC_HEADER_LEN);
-        sky_wr_u8(&wr, (uint8_t)j);
-        sky_wr_u8(&wr, SKY_AUDIO_PT_DATA);
-        sky_wr_u16be(&wr, base);
-        sky_wr_u32be(&wr, p->block_ts);
-        sky_wr_u32be(&wr, 0); /* SSRC */
-        SKY_ASSERT(!wr.error);
-        p->lens[1 + j] = FEC_HDR + p->shard_len[0];
-    }
-    return true;
-}
-
-int sky_audio_packetize(SkyAudioPacketizer *p, const uint8_t *opus, size_t len,
-                        const uint8_t *const **data, const size_t **lens, size_t *count)
-{
-    *data = p->ptrs;
-    *lens = p->lens;
-    *count = 0;
-    if (!opus || len == 0 || len > SKY_AUDIO_MAX_OPUS)
-        return SKY_ERR(EINVAL);
-    int i = p->seq % K; /* the stream starts at 0, so blocks start at multiples of 4 */
-    uint8_t *payload = p->shard[i];
-    size_t plen = len;
-    if (p->cbc) {
-        uint8_t iv[SKY_AES_BLOCK];
-        make_iv(iv, p->cfg.key_id, p->seq);
-        if (sky_cbc_encrypt(p->cbc, iv, opus, len, payload, PAYLOAD_CAP, &plen) < 0)
-            return SKY_ERR(EIO);
-    } else {
-        memcpy(payload, opus, len);
-    }
-    p->shard_len[i] = plen;
-    if (i == 0)
-        p->block_ts = p->ts;
-
-    write_rtp(p->dgram[0], SKY_AUDIO_PT_DATA, p->seq, p->ts);
-    memcpy(p->dgram[0] + HDR, payload, plen);
-    p->lens[0] = HDR + plen;
-    *count = 1;
-    if (p->fec && i == K - 1 && packetize_fec(p, (uint16_t)(p->seq - (K - 1))))
-        *count = 1 + M;
-
-    p->seq++;
-    p->ts += (uint32_t)p->cfg.packet_duration_ms;
-    return 0;
 }
 
 /* ---- Client side ---- */
@@ -202,7 +79,7 @@ typedef struct Block {
     size_t len[K];          /* data payload lengths */
     uint32_t ts[K];         /* data RTP timestamps */
     int64_t arrival_us[SHARDS];
-    uint8_t shard[SHARDS][PAYLOAD_CAP];
+    uint8_t shard[SHARDS][SKY_AUDIO_MAX_PAYLOAD];
 } Block;
 
 typedef struct Parsed {
@@ -231,7 +108,7 @@ struct SkyAudioQueue {
     int64_t held_us;
     size_t held_len;
     uint8_t held_pkt[SKY_AUDIO_MAX_DATAGRAM];
-    uint8_t out[PAYLOAD_CAP]; /* the last decrypted Opus packet handed out */
+    uint8_t out[SKY_AUDIO_MAX_PAYLOAD]; /* the last decrypted Opus packet handed out */
     SkyAudioQueueStats stats;
     SkyLogLimit log_limit;
     Block blocks[BLOCKS];
@@ -240,7 +117,7 @@ struct SkyAudioQueue {
 int sky_audio_queue_create(SkyAudioQueue **out, const SkyAudioQueueCfg *cfg)
 {
     *out = NULL;
-    if (cfg->packet_duration_ms < 1 || cfg->packet_duration_ms > MAX_DURATION_MS ||
+    if (cfg->packet_duration_ms < 1 || cfg->packet_duration_ms > SKY_AUDIO_MAX_DURATION_MS ||
         cfg->reorder_wait_us < 0 || cfg->reorder_wait_us > MAX_REORDER_WAIT_US)
         return SKY_ERR(EINVAL);
     SkyAudioQueue *q = calloc(1, sizeof(*q));
@@ -251,11 +128,11 @@ int sky_audio_queue_create(SkyAudioQueue **out, const SkyAudioQueueCfg *cfg)
     q->cfg.key = NULL;
     if (!q->cfg.reorder_wait_us)
         q->cfg.reorder_wait_us = 2 * (int64_t)cfg->packet_duration_ms * 1000 + 5000;
-    q->max_payload = cfg->key ? PAYLOAD_CAP : SKY_AUDIO_MAX_OPUS;
+    q->max_payload = cfg->key ? SKY_AUDIO_MAX_PAYLOAD : SKY_AUDIO_MAX_OPUS;
     q->log_limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
     if (cfg->key && (ret = sky_cbc_create(&q->cbc, cfg->key)) < 0)
         goto fail;
-    if ((ret = sky_fec_create(&q->fec)) < 0 || (ret = fec_warm_up(q->fec)) < 0)
+    if ((ret = sky_audio_fec_create(&q->fec)) < 0)
         goto fail;
     *out = q;
     return 0;
@@ -547,7 +424,7 @@ static void hand_out(SkyAudioQueue *q, Block *b, int i, SkyAudioOut *out)
     }
     uint8_t iv[SKY_AES_BLOCK];
     size_t n = 0;
-    make_iv(iv, q->cfg.key_id, out->seq);
+    sky_audio_iv(iv, q->cfg.key_id, out->seq);
     int r = sky_cbc_decrypt(q->cbc, iv, b->shard[i], b->len[i], q->out, sizeof(q->out), &n);
     if (r < 0 || n == 0 || n > SKY_AUDIO_MAX_OPUS) {
         q->stats.decrypt_failures++;

@@ -12,17 +12,21 @@
  * All payloads of a block have the same length (the host's Opus is CBR); a block whose lengths
  * differ cannot be protected and is passed through without FEC.
  *
- * Host side: SkyAudioPacketizer turns Opus packets into these datagrams.
- * Client side: SkyAudioQueue takes datagrams in any order, rebuilds lost ones from FEC when it
- * can, decrypts, and hands out Opus packets in sequence order, marking the ones that stayed lost
- * (the decoder conceals them), within a reorder window bounded in time. Both are pure and
- * single-threaded; nothing is allocated per packet. */
+ * Here: the layout, what both sides share (the IV, the FEC set-up) and the client side:
+ * SkyAudioQueue takes datagrams in any order, rebuilds lost ones from FEC when it can, decrypts,
+ * and hands out Opus packets in sequence order, marking the ones that stayed lost (the decoder
+ * conceals them), within a reorder window bounded in time. It is pure and single-threaded;
+ * nothing is allocated per packet. The host side (Opus packets to datagrams) is the test host's
+ * tests/host/proto/audio_packetizer.h. */
 #ifndef SKY_COMMON_AUDIO_RTP_H
 #define SKY_COMMON_AUDIO_RTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/core/crypto.h"
+#include "common/proto/fec.h"
 
 #define SKY_AUDIO_RTP_HEADER_LEN 12
 #define SKY_AUDIO_FEC_HEADER_LEN 12
@@ -35,31 +39,19 @@
 #define SKY_AUDIO_MAX_DATAGRAM \
     (SKY_AUDIO_RTP_HEADER_LEN + SKY_AUDIO_FEC_HEADER_LEN + SKY_AUDIO_MAX_OPUS + 16)
 
-/* ---- Host side ---- */
+/* Largest payload after the RTP header: a SKY_AUDIO_MAX_OPUS packet, PKCS#7-padded. */
+#define SKY_AUDIO_MAX_PAYLOAD ((SKY_AUDIO_MAX_OPUS / SKY_AES_BLOCK + 1) * SKY_AES_BLOCK)
+/* packet_duration_ms is 1..this. */
+#define SKY_AUDIO_MAX_DURATION_MS 120
 
-typedef struct SkyAudioPacketizerCfg {
-    const uint8_t *key;      /* 16-byte session key to encrypt with, or NULL (no encryption) */
-    uint32_t key_id;         /* rikeyid as an unsigned number (the IV's base) */
-    int packet_duration_ms;  /* timestamp step: 5 (or 10) */
-    bool fec;                /* send the 2 parity datagrams after every 4 data ones */
-} SkyAudioPacketizerCfg;
+/* ---- Both sides ---- */
 
-typedef struct SkyAudioPacketizer SkyAudioPacketizer;
-
-/* cfg is copied (the key too); packet_duration_ms must be 1..120. Returns 0 with *out set (the
- * caller owns it), SKY_ERR(EINVAL) or SKY_ERR(ENOMEM). */
-int sky_audio_packetizer_create(SkyAudioPacketizer **out, const SkyAudioPacketizerCfg *cfg);
-/* Accepts NULL and a pointer to NULL; sets *p to NULL. */
-void sky_audio_packetizer_destroy(SkyAudioPacketizer **p);
-
-/* Packs one Opus packet (1..SKY_AUDIO_MAX_OPUS bytes, borrowed for the call). Writes 1 datagram
- * (or 3: the data then the block's 2 parity datagrams when it completes a block of 4 with equal
- * payload lengths) into buffers the packetizer owns: *count datagrams, datagram i at (*data)[i]
- * with length (*lens)[i]; valid until the next call. The first packet gets sequence 0 and
- * timestamp 0. Returns 0, SKY_ERR(EINVAL) for a bad length (nothing is sent and the sequence
- * does not advance) or SKY_ERR(EIO) if encryption fails. */
-int sky_audio_packetize(SkyAudioPacketizer *p, const uint8_t *opus, size_t len,
-                        const uint8_t *const **data, const size_t **lens, size_t *count);
+/* The AES-CBC IV of data packet seq: BE32(key_id + seq), then 12 zero bytes. */
+void sky_audio_iv(uint8_t iv[SKY_AES_BLOCK], uint32_t key_id, uint16_t seq);
+/* A Reed-Solomon context with the 4+2 audio tables already computed, so that encoding a block
+ * and rebuilding up to 2 missing shards never allocate. Returns 0 with *out set (the caller owns
+ * it), or the error of sky_fec_create/sky_fec_encode/sky_fec_reconstruct with *out NULL. */
+int sky_audio_fec_create(SkyFec **out);
 
 /* ---- Client side ---- */
 

@@ -1,3 +1,5 @@
+/* The GameStream control stream: framing, sealing, the client's messages and routes, and the
+ * host's messages parsed (control.h). */
 #include "common/proto/control.h"
 
 #include <stdio.h>
@@ -8,9 +10,6 @@
 #include "common/core/crypto.h"
 #include "common/proto/input.h"
 #include "common/core/seq.h"
-
-
-#define RUMBLE_FILLER 0x00C0FFEEu /* what Sunshine writes in the rumble message's unused word */
 
 /* ---- Framing ---- */
 
@@ -254,18 +253,10 @@ int sky_control_build_rfi(uint32_t first_frame, uint32_t last_frame, uint8_t *ou
     return finish(&wr, out_len);
 }
 
-/* An input packet is BE32 size (the bytes after it), LE32 magic, body. */
-static bool input_well_formed(const uint8_t *pkt, size_t len)
-{
-    SkyReader rd = sky_rd_init(pkt, len);
-    uint32_t size, magic;
-    return sky_rd_u32be(&rd, &size) && sky_rd_u32le(&rd, &magic) && (size_t)size == len - 4;
-}
-
 int sky_control_build_input(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
                             size_t *out_len)
 {
-    if (!pkt || !input_well_formed(pkt, len))
+    if (!pkt || !sky_input_well_formed(pkt, len))
         return SKY_ERR(EINVAL);
     return sky_control_msg_build(SKY_CONTROL_INPUT, pkt, len, out, cap, out_len);
 }
@@ -290,13 +281,12 @@ int sky_control_build_fec_status(const SkyControlFecStatus *s, uint8_t *out, siz
     return finish(&wr, out_len);
 }
 
-#define LOSS_STATS_LEN 32
 #define LOSS_STATS_INTERVAL_MS 50
 
 int sky_control_build_loss_stats(uint64_t last_good_frame, uint8_t *out, size_t cap,
                                  size_t *out_len)
 {
-    SkyWriter wr = begin(SKY_CONTROL_LOSS_STATS, LOSS_STATS_LEN, out, cap);
+    SkyWriter wr = begin(SKY_CONTROL_LOSS_STATS, SKY_CONTROL_LOSS_STATS_LEN, out, cap);
     sky_wr_u32le(&wr, 0);
     sky_wr_u32le(&wr, LOSS_STATS_INTERVAL_MS);
     sky_wr_u32le(&wr, 1000);
@@ -623,156 +613,4 @@ void sky_control_end_message(SkyControlEnd e, uint32_t code, char *out, size_t c
         snprintf(out, cap, "%s", text);
     else
         snprintf(out, cap, "The host ended the stream (code 0x%08x).", (unsigned)code);
-}
-
-/* ---- Host side ---- */
-
-int sky_control_parse_client(const uint8_t *msg, size_t len, SkyControlClientMsg *out)
-{
-    SkyControlMsg m;
-    memset(out, 0, sizeof(*out));
-    if (sky_control_msg_split(msg, len, &m) < 0)
-        return SKY_ERR(EBADMSG);
-    SkyReader rd = sky_rd_init(m.payload, m.payload_len);
-    bool ok = true;
-    out->type = m.type;
-
-    switch (m.type) {
-    /* The host ignores the content of these four; any length will do. */
-    case SKY_CONTROL_IDR_REQUEST:
-        out->kind = SKY_CONTROL_CLIENT_IDR_REQUEST;
-        break;
-    case SKY_CONTROL_START_A_GEN5:
-        out->kind = SKY_CONTROL_CLIENT_START_A;
-        break;
-    case SKY_CONTROL_START_B:
-        out->kind = SKY_CONTROL_CLIENT_START_B;
-        break;
-    case SKY_CONTROL_PING:
-        out->kind = SKY_CONTROL_CLIENT_PING;
-        break;
-    case SKY_CONTROL_RFI:
-        out->kind = SKY_CONTROL_CLIENT_RFI;
-        ok = sky_rd_u64le(&rd, &out->u.rfi.first_frame) &&
-             sky_rd_u64le(&rd, &out->u.rfi.last_frame) &&
-             out->u.rfi.first_frame <= out->u.rfi.last_frame;
-        break;
-    case SKY_CONTROL_INPUT:
-        out->kind = SKY_CONTROL_CLIENT_INPUT;
-        ok = input_well_formed(m.payload, m.payload_len);
-        out->u.input.data = m.payload;
-        out->u.input.len = m.payload_len;
-        break;
-    case SKY_CONTROL_FEC_STATUS: {
-        SkyControlFecStatus *s = &out->u.fec;
-        out->kind = SKY_CONTROL_CLIENT_FEC_STATUS;
-        ok = sky_rd_u32be(&rd, &s->frame_index) && sky_rd_u16be(&rd, &s->highest_received_seq) &&
-             sky_rd_u16be(&rd, &s->next_contiguous_seq) &&
-             sky_rd_u16be(&rd, &s->missing_before_highest) &&
-             sky_rd_u16be(&rd, &s->total_data_packets) &&
-             sky_rd_u16be(&rd, &s->total_parity_packets) &&
-             sky_rd_u16be(&rd, &s->received_data_packets) &&
-             sky_rd_u16be(&rd, &s->received_parity_packets) &&
-             sky_rd_u8(&rd, &s->fec_percentage) && sky_rd_u8(&rd, &s->multi_fec_block_index) &&
-             sky_rd_u8(&rd, &s->multi_fec_block_count);
-        break;
-    }
-    case SKY_CONTROL_LOSS_STATS:
-        out->kind = SKY_CONTROL_CLIENT_LOSS_STATS;
-        ok = m.payload_len >= LOSS_STATS_LEN && sky_rd_skip(&rd, 4) &&
-             sky_rd_u32le(&rd, &out->u.loss.interval_ms) && sky_rd_skip(&rd, 4) &&
-             sky_rd_u64le(&rd, &out->u.loss.last_good_frame);
-        break;
-    default:
-        out->kind = SKY_CONTROL_CLIENT_UNKNOWN;
-        out->u.unknown.payload = m.payload;
-        out->u.unknown.len = m.payload_len;
-        break;
-    }
-    if (!ok) {
-        memset(out, 0, sizeof(*out));
-        return SKY_ERR(EBADMSG);
-    }
-    return 0;
-}
-
-int sky_control_build_termination(uint32_t code, uint8_t *out, size_t cap, size_t *out_len)
-{
-    SkyWriter wr = begin(SKY_CONTROL_TERMINATION, 4, out, cap);
-    sky_wr_u32be(&wr, code);
-    return finish(&wr, out_len);
-}
-
-int sky_control_build_hdr_mode(const SkyControlHdrMode *h, uint8_t *out, size_t cap,
-                               size_t *out_len)
-{
-    SkyWriter wr = begin(SKY_CONTROL_HDR_MODE, SKY_CONTROL_HDR_PAYLOAD_LEN, out, cap);
-    sky_wr_u8(&wr, h->enabled ? 1 : 0);
-    for (int i = 0; i < 3; i++) {
-        sky_wr_u16le(&wr, h->primaries[i][0]);
-        sky_wr_u16le(&wr, h->primaries[i][1]);
-    }
-    sky_wr_u16le(&wr, h->white_point[0]);
-    sky_wr_u16le(&wr, h->white_point[1]);
-    sky_wr_u16le(&wr, h->max_display_luminance);
-    sky_wr_u16le(&wr, h->min_display_luminance);
-    sky_wr_u16le(&wr, h->max_content_light_level);
-    sky_wr_u16le(&wr, h->max_frame_average_light_level);
-    sky_wr_u16le(&wr, h->max_full_frame_luminance);
-    return finish(&wr, out_len);
-}
-
-int sky_control_build_rumble(const SkyControlRumble *r, uint8_t *out, size_t cap,
-                             size_t *out_len)
-{
-    SkyWriter wr = begin(SKY_CONTROL_RUMBLE, 10, out, cap);
-    sky_wr_u32le(&wr, RUMBLE_FILLER);
-    sky_wr_u16le(&wr, r->controller);
-    sky_wr_u16le(&wr, r->low_freq);
-    sky_wr_u16le(&wr, r->high_freq);
-    return finish(&wr, out_len);
-}
-
-int sky_control_build_rumble_triggers(const SkyControlTriggerRumble *r, uint8_t *out, size_t cap,
-                                      size_t *out_len)
-{
-    SkyWriter wr = begin(SKY_CONTROL_RUMBLE_TRIGGERS, 6, out, cap);
-    sky_wr_u16le(&wr, r->controller);
-    sky_wr_u16le(&wr, r->left);
-    sky_wr_u16le(&wr, r->right);
-    return finish(&wr, out_len);
-}
-
-int sky_control_build_motion_event(const SkyControlMotionState *m, uint8_t *out, size_t cap,
-                                   size_t *out_len)
-{
-    SkyWriter wr = begin(SKY_CONTROL_MOTION_EVENT, 5, out, cap);
-    sky_wr_u16le(&wr, m->controller);
-    sky_wr_u16le(&wr, m->report_rate_hz);
-    sky_wr_u8(&wr, m->motion_type);
-    return finish(&wr, out_len);
-}
-
-int sky_control_build_set_led(const SkyControlLed *l, uint8_t *out, size_t cap, size_t *out_len)
-{
-    SkyWriter wr = begin(SKY_CONTROL_SET_LED, 5, out, cap);
-    sky_wr_u16le(&wr, l->controller);
-    sky_wr_u8(&wr, l->r);
-    sky_wr_u8(&wr, l->g);
-    sky_wr_u8(&wr, l->b);
-    return finish(&wr, out_len);
-}
-
-int sky_control_build_adaptive_triggers(const SkyControlAdaptiveTriggers *a, uint8_t *out,
-                                        size_t cap, size_t *out_len)
-{
-    SkyWriter wr = begin(SKY_CONTROL_ADAPTIVE_TRIGGERS, 5 + 2 * SKY_CONTROL_TRIGGER_EFFECT_LEN,
-                         out, cap);
-    sky_wr_u16le(&wr, a->controller);
-    sky_wr_u8(&wr, a->event_flags);
-    sky_wr_u8(&wr, a->type_left);
-    sky_wr_u8(&wr, a->type_right);
-    sky_wr_bytes(&wr, a->left, sizeof(a->left));
-    sky_wr_bytes(&wr, a->right, sizeof(a->right));
-    return finish(&wr, out_len);
 }

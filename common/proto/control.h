@@ -1,7 +1,9 @@
 /* The GameStream control stream: the messages client and host exchange over ENet (UDP 47999),
- * both directions, and their encryption. Pure: no ENet, no sockets, no allocation per message
- * (every function writes into buffers the caller owns). docs/protocol.md "Control stream" has
- * the overview.
+ * their types and layouts, framing and encryption; the client's messages built and the host's
+ * parsed. (The host's half, client messages parsed and host messages built, is the test host's
+ * tests/host/proto/control_host.h.) Pure: no ENet, no sockets, no allocation per message (every
+ * function writes into buffers the caller owns). docs/protocol.md "Control stream" has the
+ * overview.
  *
  * A message ("plaintext message" below) is
  *
@@ -177,6 +179,7 @@ int sky_control_build_fec_status(const SkyControlFecStatus *s, uint8_t *out, siz
                                  size_t *out_len);
 /* 0x0201 (GFE before 7.1.415 only; not sent to Sunshine): 32 bytes, LE32 0, LE32 50 (interval
  * in ms), LE32 1000, LE64 last good frame, LE32 0, LE32 0, LE32 0x14. */
+#define SKY_CONTROL_LOSS_STATS_LEN 32
 int sky_control_build_loss_stats(uint64_t last_good_frame, uint8_t *out, size_t cap,
                                  size_t *out_len);
 
@@ -218,7 +221,8 @@ typedef struct SkyControlRoute {
 int sky_control_route(const uint8_t *msg, size_t len, unsigned hints, uint32_t peer_channels,
                       SkyControlRoute *out);
 
-/* ---- Host -> client messages ---- */
+/* ---- Host -> client messages (the client parses them; the test host builds them with
+ * tests/host/proto/control_host.h) ---- */
 
 /* 0x0109 (BE32 HRESULT) or GFE's 0x0100 (LE16 reason, then extended is false). */
 typedef struct SkyControlTermination {
@@ -345,62 +349,5 @@ const char *sky_control_end_name(SkyControlEnd e);
 /* One sentence for users, NUL-terminated and cut to cap. code is shown for
  * SKY_CONTROL_END_HOST_CODE ("the host ended the stream (code 0x...)") and ignored otherwise. */
 void sky_control_end_message(SkyControlEnd e, uint32_t code, char *out, size_t cap);
-
-/* ---- Host side (the test host): client messages in, host messages out ---- */
-
-typedef enum SkyControlClientKind {
-    SKY_CONTROL_CLIENT_UNKNOWN,
-    SKY_CONTROL_CLIENT_IDR_REQUEST, /* 0x0302: start A or a keyframe request */
-    SKY_CONTROL_CLIENT_START_A,     /* 0x0305 */
-    SKY_CONTROL_CLIENT_START_B,
-    SKY_CONTROL_CLIENT_PING,
-    SKY_CONTROL_CLIENT_RFI,
-    SKY_CONTROL_CLIENT_INPUT,
-    SKY_CONTROL_CLIENT_FEC_STATUS,
-    SKY_CONTROL_CLIENT_LOSS_STATS,
-} SkyControlClientKind;
-
-typedef struct SkyControlClientMsg {
-    SkyControlClientKind kind;
-    uint16_t type;
-    union {
-        struct {
-            uint64_t first_frame, last_frame;
-        } rfi;
-        struct {
-            const uint8_t *data; /* the input packet (BE32 size first); points into the message */
-            size_t len;
-        } input;
-        SkyControlFecStatus fec;
-        struct {
-            uint32_t interval_ms;
-            uint64_t last_good_frame;
-        } loss;
-        struct {
-            const uint8_t *payload;
-            size_t len;
-        } unknown;
-    } u;
-} SkyControlClientMsg;
-
-/* Parses a message from a client. Returns 0 (kind UNKNOWN for other types), or
- * SKY_ERR(EBADMSG): malformed message, a short payload, an RFI range that runs backwards, an
- * input packet whose BE32 size does not match the bytes it came with. *out is then zeroed. */
-int sky_control_parse_client(const uint8_t *msg, size_t len, SkyControlClientMsg *out);
-
-/* Host-side builders; the same conventions as the client's. */
-int sky_control_build_termination(uint32_t code, uint8_t *out, size_t cap, size_t *out_len);
-/* Always in Sunshine's form, with the metadata (has_metadata is ignored). */
-int sky_control_build_hdr_mode(const SkyControlHdrMode *h, uint8_t *out, size_t cap,
-                               size_t *out_len);
-int sky_control_build_rumble(const SkyControlRumble *r, uint8_t *out, size_t cap,
-                             size_t *out_len);
-int sky_control_build_rumble_triggers(const SkyControlTriggerRumble *r, uint8_t *out, size_t cap,
-                                      size_t *out_len);
-int sky_control_build_motion_event(const SkyControlMotionState *m, uint8_t *out, size_t cap,
-                                   size_t *out_len);
-int sky_control_build_set_led(const SkyControlLed *l, uint8_t *out, size_t cap, size_t *out_len);
-int sky_control_build_adaptive_triggers(const SkyControlAdaptiveTriggers *a, uint8_t *out,
-                                        size_t cap, size_t *out_len);
 
 #endif

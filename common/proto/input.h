@@ -1,7 +1,8 @@
 /* GameStream input packets: what the client sends inside control message 0x0206 (keyboard,
- * text, mouse, scroll, gamepads, touch), built from and parsed into one decoded form, and the
- * map from physical keys to the key codes the host expects. Pure: no SDL, no sockets, no
- * allocation. docs/protocol.md "Input" has the overview.
+ * text, mouse, scroll, gamepads, touch), built from one decoded form, and the map from physical
+ * keys to the key codes the host expects. Pure: no SDL, no sockets, no allocation.
+ * docs/protocol.md "Input" has the overview. The host side, parsing packets back into the
+ * decoded form, is the test host's (tests/host/proto/input_parse.h).
  *
  * Every packet is BE32 size (the bytes after this field), LE32 magic, then the body. Field byte
  * orders differ by packet, as GFE defined them and Sunshine kept them: mouse coordinates and
@@ -204,16 +205,9 @@ typedef struct SkyInputPacket {
  * outside 1..5, a pad number past 15, text empty or longer than 32 bytes, a NaN float). */
 int sky_input_build(const SkyInputPacket *p, uint8_t *out, size_t cap, size_t *out_len);
 
-/* Parses one packet (host side). Returns 0 (kind UNKNOWN, with the magic, for magics we do not
- * decode), or SKY_ERR(EBADMSG): shorter than its header, a size field that does not match the
- * bytes, a body shorter than its layout, text that is empty, too long or not valid UTF-8, an
- * out-of-range button or pad number. *out is then zeroed. Extra bytes after a layout are
- * ignored (hosts do the same). */
-int sky_input_parse(const uint8_t *pkt, size_t len, SkyInputPacket *out);
-
-/* One line describing a packet, for logs and tests, e.g. "key down code=0x8041 mods=0x02
- * flags=0x00". Always NUL-terminated; returns false if cap was too small. */
-bool sky_input_format(const SkyInputPacket *p, char *out, size_t cap);
+/* True if pkt is framed as one packet: a BE32 size equal to the bytes after it, then at least
+ * the LE32 magic. What the control stream checks before it carries a packet either way. */
+bool sky_input_well_formed(const uint8_t *pkt, size_t len);
 
 /* The Windows virtual-key code (US layout) for the key at a physical position, given as a USB
  * HID keyboard usage (what SDL scancodes are). 0 for keys the host has no code for. */

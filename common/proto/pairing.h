@@ -1,5 +1,7 @@
-/* GameStream PIN pairing: the cryptography of both sides, without any I/O or randomness of its
- * own (random values are passed in), so a recorded exchange can be replayed bit for bit.
+/* GameStream PIN pairing: the client's cryptography and what both sides share (the AES key, the
+ * hash), without any I/O or randomness of its own (random values are passed in), so a recorded
+ * exchange can be replayed bit for bit. The host side is the test host's
+ * (tests/host/proto/pairing_host.h).
  *
  * The exchange (client -> host, all over plain HTTP /pair, values hex-encoded):
  *   1. getservercert: salt (16 random bytes) and the client certificate; the host answers, once
@@ -18,6 +20,7 @@
 #ifndef SKY_COMMON_PAIRING_H
 #define SKY_COMMON_PAIRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,15 +29,32 @@
 #define SKY_PAIR_SALT_LEN 16
 #define SKY_PAIR_CHALLENGE_LEN 16
 #define SKY_PAIR_SECRET_LEN 16
-/* Largest encrypted hash field (32 bytes) and largest secret-plus-signature (RSA-4096). */
+/* Largest certificate signature accepted (RSA-4096), largest encrypted hash field (32 bytes) and
+ * largest secret-plus-signature. */
+#define SKY_PAIR_MAX_SIGNATURE 512
 #define SKY_PAIR_HASH_FIELD_LEN 32
-#define SKY_PAIR_MAX_SIGNED_SECRET (SKY_PAIR_SECRET_LEN + 512)
+#define SKY_PAIR_MAX_SIGNED_SECRET (SKY_PAIR_SECRET_LEN + SKY_PAIR_MAX_SIGNATURE)
 
 /* Checks that pin is exactly 4 ASCII digits. Returns 0 or SKY_ERR(EINVAL). */
 int sky_pair_pin_valid(const char *pin);
 /* The AES key both sides derive from salt and PIN. */
 void sky_pair_aes_key(const uint8_t salt[SKY_PAIR_SALT_LEN], const char pin[4], int server_major,
                       uint8_t key[16]);
+
+/* HASH for a host of appversion major number server_major: SHA-256 from 7 on, else SHA-1. */
+typedef struct SkyPairHash {
+    bool sha256; /* else SHA-1 */
+    size_t len;  /* SKY_SHA256_LEN or SKY_SHA1_LEN */
+} SkyPairHash;
+
+SkyPairHash sky_pair_hash_for(int server_major);
+/* HASH(a || b || c) into out (h.len bytes), as both sides hash a challenge, a certificate
+ * signature and a secret. Returns 0, or SKY_ERR(E2BIG) (nothing written) when the three are
+ * longer than SKY_PAIR_HASH3_MAX_IN bytes. */
+#define SKY_PAIR_HASH3_MAX_IN \
+    (SKY_PAIR_CHALLENGE_LEN + SKY_PAIR_MAX_SIGNATURE + SKY_PAIR_SECRET_LEN)
+int sky_pair_hash3(SkyPairHash h, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+                   const uint8_t *c, size_t clen, uint8_t *out);
 
 /* ---- Client side ---- */
 
@@ -71,34 +91,5 @@ int sky_pair_client_respond(SkyPairClient *pc, const uint8_t *resp, size_t resp_
 int sky_pair_client_check_host_secret(SkyPairClient *pc, const uint8_t *secret, size_t len);
 /* Step 4: client secret || signature, into out (cap >= SKY_PAIR_MAX_SIGNED_SECRET). */
 int sky_pair_client_signed_secret(SkyPairClient *pc, uint8_t *out, size_t cap, size_t *len);
-
-/* ---- Host side (the test host) ---- */
-
-typedef struct SkyPairHost SkyPairHost;
-
-typedef struct SkyPairHostCfg {
-    const char *pin;
-    const uint8_t *salt;
-    int server_major;                  /* what the host announces; decides the hash */
-    const SkyCert *host_cert;          /* borrowed */
-    const SkyKey *host_key;            /* borrowed */
-    const SkyCert *client_cert;        /* borrowed: the one sent with getservercert */
-} SkyPairHostCfg;
-
-int sky_pair_host_create(SkyPairHost **out, const SkyPairHostCfg *cfg);
-void sky_pair_host_destroy(SkyPairHost **ph);
-/* Step 2: decrypts the client challenge and writes the encrypted response (hash || server
- * challenge: 48 bytes for SHA-256, 36 rounded up to 48 for SHA-1) into out (cap >= 48). */
-int sky_pair_host_challenge(SkyPairHost *ph, const uint8_t *enc, size_t enc_len,
-                            const uint8_t server_secret[SKY_PAIR_SECRET_LEN],
-                            const uint8_t server_challenge[SKY_PAIR_CHALLENGE_LEN], uint8_t *out,
-                            size_t cap, size_t *out_len);
-/* Step 3: stores the client's encrypted hash and writes the host's pairing secret
- * (secret || signature) into out. */
-int sky_pair_host_secret(SkyPairHost *ph, const uint8_t *enc_hash, size_t enc_len, uint8_t *out,
-                         size_t cap, size_t *out_len);
-/* Step 4: 0 when the client's signed secret verifies and its hash matches (pair it);
- * SKY_ERR(EACCES) otherwise (wrong PIN or an impostor). */
-int sky_pair_host_check_client_secret(SkyPairHost *ph, const uint8_t *data, size_t len);
 
 #endif

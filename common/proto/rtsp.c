@@ -1,3 +1,5 @@
+/* RTSP messages of the GameStream handshake: the rtspenc:// framing, parsing requests and
+ * replies, building the client's requests (rtsp.h). */
 #include "common/proto/rtsp.h"
 
 #include <string.h>
@@ -103,8 +105,7 @@ static bool is_ctl(unsigned char c)
     return c < 0x20 || c == 0x7f;
 }
 
-/* Visible ASCII except separators that never appear in a header name or method. */
-static bool is_token(unsigned char c)
+bool sky_rtsp_is_token(unsigned char c)
 {
     return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?={}", c);
 }
@@ -176,7 +177,7 @@ static bool parse_request_line(SkyRtspStr line, SkyRtspMsg *m)
         return false;
     size_t ml = (size_t)(sp1 - line.p);
     for (size_t i = 0; i < ml; i++)
-        if (!is_token((unsigned char)line.p[i]))
+        if (!sky_rtsp_is_token((unsigned char)line.p[i]))
             return false;
     const char *t = sp1 + 1;
     const char *end = line.p + line.len;
@@ -199,7 +200,7 @@ static bool parse_header_line(SkyRtspStr line, SkyRtspHeader *h)
         return false;
     size_t nl = (size_t)(colon - line.p);
     for (size_t i = 0; i < nl; i++)
-        if (!is_token((unsigned char)line.p[i]))
+        if (!sky_rtsp_is_token((unsigned char)line.p[i]))
             return false;
     h->name = str_make(line.p, nl);
     h->value = trim(str_make(colon + 1, line.len - nl - 1));
@@ -472,24 +473,7 @@ int sky_rtsp_connect_data(const SkyRtspMsg *m, uint32_t *out)
 
 /* ---- Building ------------------------------------------------------------------------------- */
 
-static bool wr_str(SkyWriter *wr, const char *s)
-{
-    return sky_wr_bytes(wr, s, strlen(s));
-}
-
-static bool wr_dec(SkyWriter *wr, uint64_t v)
-{
-    char buf[24];
-    size_t n = 0;
-    do {
-        buf[sizeof(buf) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return sky_wr_bytes(wr, buf + sizeof(buf) - n, n);
-}
-
-/* A header value or target we write: no control characters (and no space if `no_space`). */
-static bool clean(const char *s, bool no_space)
+bool sky_rtsp_text_ok(const char *s, bool no_space)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -501,7 +485,8 @@ static bool clean(const char *s, bool no_space)
 
 static bool wr_header(SkyWriter *wr, const char *name, const char *value)
 {
-    return wr_str(wr, name) && wr_str(wr, ": ") && wr_str(wr, value) && wr_str(wr, "\r\n");
+    return sky_wr_str(wr, name) && sky_wr_str(wr, ": ") && sky_wr_str(wr, value) &&
+           sky_wr_str(wr, "\r\n");
 }
 
 static const char *const if_modified_since = "Thu, 01 Jan 1970 00:00:00 GMT";
@@ -517,9 +502,10 @@ int sky_rtsp_build_request(SkyWriter *wr, const SkyRtspRequest *req)
     if ((unsigned)req->kind > SKY_RTSP_PLAY)
         return SKY_ERR(EINVAL);
     const char *target = req->target ? req->target : req->kind == SKY_RTSP_PLAY ? "/" : NULL;
-    if (!target || !*target || !clean(target, true))
+    if (!target || !*target || !sky_rtsp_text_ok(target, true))
         return SKY_ERR(EINVAL);
-    if ((req->host && !clean(req->host, false)) || (req->session && !clean(req->session, false)))
+    if ((req->host && !sky_rtsp_text_ok(req->host, false)) ||
+        (req->session && !sky_rtsp_text_ok(req->session, false)))
         return SKY_ERR(EINVAL);
     bool announce = req->kind == SKY_RTSP_ANNOUNCE;
     if (announce && (!req->sdp || req->sdp_len == 0))
@@ -528,11 +514,11 @@ int sky_rtsp_build_request(SkyWriter *wr, const SkyRtspRequest *req)
     if (version < 0)
         return SKY_ERR(EINVAL);
 
-    bool ok = wr_str(wr, methods[req->kind]) && wr_str(wr, " ") && wr_str(wr, target) &&
-              wr_str(wr, " RTSP/1.0\r\n");
-    ok = ok && wr_str(wr, "CSeq: ") && wr_dec(wr, req->cseq) && wr_str(wr, "\r\n");
-    ok = ok && wr_str(wr, "X-GS-ClientVersion: ") && wr_dec(wr, (uint64_t)version) &&
-         wr_str(wr, "\r\n");
+    bool ok = sky_wr_str(wr, methods[req->kind]) && sky_wr_str(wr, " ") &&
+              sky_wr_str(wr, target) && sky_wr_str(wr, " RTSP/1.0\r\n");
+    ok = ok && sky_wr_str(wr, "CSeq: ") && sky_wr_dec(wr, req->cseq) && sky_wr_str(wr, "\r\n");
+    ok = ok && sky_wr_str(wr, "X-GS-ClientVersion: ") && sky_wr_dec(wr, version) &&
+         sky_wr_str(wr, "\r\n");
     if (ok && req->host)
         ok = wr_header(wr, "Host", req->host);
     if (ok && req->session)
@@ -545,50 +531,10 @@ int sky_rtsp_build_request(SkyWriter *wr, const SkyRtspRequest *req)
         ok = wr_header(wr, "If-Modified-Since", if_modified_since);
     if (ok && announce)
         ok = wr_header(wr, "Content-type", "application/sdp") &&
-             wr_str(wr, "Content-length: ") && wr_dec(wr, req->sdp_len) && wr_str(wr, "\r\n");
-    ok = ok && wr_str(wr, "\r\n");
+             sky_wr_str(wr, "Content-length: ") && sky_wr_dec(wr, (int64_t)req->sdp_len) &&
+             sky_wr_str(wr, "\r\n");
+    ok = ok && sky_wr_str(wr, "\r\n");
     if (ok && announce)
         ok = sky_wr_bytes(wr, req->sdp, req->sdp_len);
-    return ok ? 0 : SKY_ERR(E2BIG);
-}
-
-const char *sky_rtsp_reason(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "BAD REQUEST";
-    case 403: return "Forbidden";
-    case 404: return "NOT FOUND";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
-    }
-}
-
-int sky_rtsp_build_response(SkyWriter *wr, const SkyRtspResponse *resp)
-{
-    if (resp->status < 100 || resp->status > 599)
-        return SKY_ERR(EINVAL);
-    const char *reason = resp->reason ? resp->reason : sky_rtsp_reason(resp->status);
-    if (!clean(reason, false) || (resp->body_len && !resp->body) ||
-        (resp->n_headers && !resp->headers))
-        return SKY_ERR(EINVAL);
-    for (size_t i = 0; i < resp->n_headers; i++) {
-        const char *n = resp->headers[i].name, *v = resp->headers[i].value;
-        if (!n || !v || !*n || !clean(v, false))
-            return SKY_ERR(EINVAL);
-        for (const char *c = n; *c; c++)
-            if (!is_token((unsigned char)*c))
-                return SKY_ERR(EINVAL);
-    }
-    bool ok = wr_str(wr, "RTSP/1.0 ") && wr_dec(wr, (uint64_t)resp->status) && wr_str(wr, " ") &&
-              wr_str(wr, reason) && wr_str(wr, "\r\n");
-    if (ok && resp->has_cseq)
-        ok = wr_str(wr, "CSeq: ") && wr_dec(wr, resp->cseq) && wr_str(wr, "\r\n");
-    for (size_t i = 0; ok && i < resp->n_headers; i++)
-        ok = wr_header(wr, resp->headers[i].name, resp->headers[i].value);
-    ok = ok && wr_str(wr, "\r\n");
-    if (ok && resp->body_len)
-        ok = sky_wr_bytes(wr, resp->body, resp->body_len);
     return ok ? 0 : SKY_ERR(E2BIG);
 }

@@ -1,6 +1,7 @@
-/* RTSP messages of the GameStream handshake, both sides, and the encrypted framing of
- * `rtspenc://` sessions. Pure: no sockets, no allocation. docs/protocol.md ("RTSP and SDP")
- * describes what is sent and accepted.
+/* RTSP messages of the GameStream handshake and the encrypted framing of `rtspenc://` sessions:
+ * parsing requests and replies, building the client's requests. Pure: no sockets, no allocation.
+ * docs/protocol.md ("RTSP and SDP") describes what is sent and accepted. The host's replies, as
+ * Sunshine writes them, are built by the test host's tests/host/proto/rtsp_reply.h.
  *
  * Transport model (Sunshine): one TCP connection per request. The client writes one request and
  * reads the reply until the host closes the connection, so a reply is "everything received"; the
@@ -116,10 +117,11 @@ typedef struct SkyRtspMsg {
  * control characters, a bad status line or header), SKY_ERR(E2BIG) past the limits above. */
 int sky_rtsp_parse_response(const void *data, size_t len, SkyRtspMsg *out);
 
-/* Parses a request from the start of data (host side). The body is Content-length bytes (none
- * without the header). Returns 0 with *consumed = head + body (bytes after it are not looked
- * at: plain RTSP has one request per connection, and an encrypted frame must hold exactly one
- * request, i.e. *consumed == len), SKY_ERR(EAGAIN) if the head or the body is not complete yet,
+/* Parses a request from the start of data (the host's side, kept here because it shares the
+ * head parser with replies). The body is Content-length bytes (none without the header).
+ * Returns 0 with *consumed = head + body (bytes after it are not looked at: plain RTSP has one
+ * request per connection, and an encrypted frame must hold exactly one request, i.e.
+ * *consumed == len), SKY_ERR(EAGAIN) if the head or the body is not complete yet,
  * SKY_ERR(EBADMSG) if malformed (a duplicate or non-numeric Content-length included),
  * SKY_ERR(E2BIG) past the limits. */
 int sky_rtsp_parse_request(const void *data, size_t len, SkyRtspMsg *out, size_t *consumed);
@@ -151,6 +153,15 @@ int sky_rtsp_connect_data(const SkyRtspMsg *m, uint32_t *out);
  * repeated, SKY_ERR(E2BIG) if over SKY_RTSP_MAX_MESSAGE. */
 int sky_rtsp_content_length(const SkyRtspMsg *m, size_t *out);
 
+/* ---- Grammar both sides check -------------------------------------------------------------- */
+
+/* A character of a method or header name: visible ASCII except the separators
+ * ()<>@,;:\"/[]?={}. */
+bool sky_rtsp_is_token(unsigned char c);
+/* True if s, a target, header value or reason phrase about to be written, holds no control
+ * character (and no space either when no_space). */
+bool sky_rtsp_text_ok(const char *s, bool no_space);
+
 /* ---- Building (into a caller's SkyWriter; nothing is allocated) ----------------------------- */
 
 typedef enum SkyRtspKind {
@@ -181,30 +192,5 @@ typedef struct SkyRtspRequest {
  * encrypted session give wr a capacity of SKY_RTSP_ENC_MAX_REQUEST so a request the host would
  * refuse is never built. */
 int sky_rtsp_build_request(SkyWriter *wr, const SkyRtspRequest *req);
-
-typedef struct SkyRtspKv {
-    const char *name;
-    const char *value;
-} SkyRtspKv;
-
-/* One host reply: "RTSP/1.0 <status> <reason>", CSeq (if has_cseq), the extra headers in order,
- * the blank line and the body (no Content-Length, as Sunshine). */
-typedef struct SkyRtspResponse {
-    int status;               /* 100..599 */
-    const char *reason;       /* NULL: sky_rtsp_reason(status) */
-    bool has_cseq;
-    uint32_t cseq;
-    const SkyRtspKv *headers; /* n_headers entries */
-    size_t n_headers;
-    const void *body;
-    size_t body_len;
-} SkyRtspResponse;
-
-/* Appends the reply to wr. Errors as sky_rtsp_build_request. */
-int sky_rtsp_build_response(SkyWriter *wr, const SkyRtspResponse *resp);
-
-/* The reason phrase Sunshine uses: 200 "OK", 400 "BAD REQUEST", 403 "Forbidden", 404
- * "NOT FOUND", 500 "Internal Server Error", 503 "Service Unavailable"; others "Error". */
-const char *sky_rtsp_reason(int status);
 
 #endif

@@ -1,18 +1,14 @@
+/* The SDP bodies of the GameStream handshake, the client side: the DESCRIBE reply read, the
+ * ANNOUNCE body written (sdp.h). */
 #include "common/proto/sdp.h"
 
 #include <string.h>
 
 #include "common/core/error.h"
 
-/* ---- Lines ---------------------------------------------------------------------------------- */
+/* ---- Text both sides read ------------------------------------------------------------------- */
 
-/* Iterates over the lines of an SDP body: split at any run of CR/LF (as Sunshine does), so
- * empty lines never come out. */
-typedef struct Lines {
-    const char *p, *end;
-} Lines;
-
-static bool next_line(Lines *it, const char **line, size_t *len)
+bool sky_sdp_next_line(SkySdpLines *it, const char **line, size_t *len)
 {
     while (it->p < it->end && (*it->p == '\r' || *it->p == '\n'))
         it->p++;
@@ -43,8 +39,7 @@ static bool contains(const char *hay, size_t n, const char *needle)
     return false;
 }
 
-/* Strict decimal with optional '-', at most 18 digits, in [min, max]. */
-static bool parse_int(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
+bool sky_sdp_parse_int(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
     bool neg = len && s[0] == '-';
     if (neg) {
@@ -73,10 +68,10 @@ static bool parse_int(const char *s, size_t len, int64_t min, int64_t max, int64
 static bool find_attr_line(const char *sdp, size_t len, const char *name, const char **val,
                            size_t *vlen)
 {
-    Lines it = {sdp, sdp + len};
+    SkySdpLines it = {sdp, sdp + len};
     const char *l;
     size_t n, nl = strlen(name);
-    while (next_line(&it, &l, &n)) {
+    while (sky_sdp_next_line(&it, &l, &n)) {
         if (n < 3 + nl || memcmp(l, "a=", 2) != 0 || memcmp(l + 2, name, nl) != 0 ||
             l[2 + nl] != ':')
             continue;
@@ -97,7 +92,7 @@ static int caps_u32(const char *sdp, size_t len, const char *name, uint32_t *out
     *out = 0;
     if (!find_attr_line(sdp, len, name, &v, &n))
         return 0;
-    if (!parse_int(v, n, 0, UINT32_MAX, &x))
+    if (!sky_sdp_parse_int(v, n, 0, UINT32_MAX, &x))
         return SKY_ERR(EBADMSG);
     *out = (uint32_t)x;
     return 0;
@@ -135,11 +130,11 @@ static int parse_opus(const char *sdp, size_t len, int channels, SkyHostCaps *ou
     prefix[pl++] = (char)('0' + channels);
     prefix[pl] = '\0';
 
-    Lines it = {sdp, sdp + len};
+    SkySdpLines it = {sdp, sdp + len};
     const char *l;
     size_t n;
     int found = 0;
-    while (found < 2 && next_line(&it, &l, &n)) {
+    while (found < 2 && sky_sdp_next_line(&it, &l, &n)) {
         if (!starts_with(l, n, prefix))
             continue;
         SkyOpusConfig *c = found == 0 ? normal : &out->opus_high;
@@ -221,50 +216,6 @@ int sky_sdp_packet_size(int configured, bool remote, bool ipv6, bool video_encry
     return size < 64 ? SKY_ERR(EINVAL) : size;
 }
 
-/* Sunshine's Opus layouts, normal-quality ones already rotated for the client's fix-up. */
-static const char *const describe_layouts[] = {
-    "21101", "21101", "642012453", "660012345", "85301245367", "88001234567",
-};
-
-static bool wr_str(SkyWriter *wr, const char *s)
-{
-    return sky_wr_bytes(wr, s, strlen(s));
-}
-
-static bool wr_int(SkyWriter *wr, int64_t v)
-{
-    char buf[24];
-    size_t n = 0;
-    bool neg = v < 0;
-    uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        buf[sizeof(buf) - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (neg)
-        buf[sizeof(buf) - 1 - n++] = '-';
-    return sky_wr_bytes(wr, buf + sizeof(buf) - n, n);
-}
-
-int sky_sdp_describe_build(SkyWriter *wr, const SkySdpDescribe *d)
-{
-    bool ok = wr_str(wr, "a=x-ss-general.featureFlags:") && wr_int(wr, d->feature_flags) &&
-              wr_str(wr, "\na=x-ss-general.encryptionSupported:") &&
-              wr_int(wr, d->encryption_supported) &&
-              wr_str(wr, "\na=x-ss-general.encryptionRequested:") &&
-              wr_int(wr, d->encryption_requested) && wr_str(wr, "\n");
-    if (ok && d->rfi)
-        ok = wr_str(wr, "a=x-nv-video[0].refPicInvalidation:1\n");
-    if (ok && d->hevc)
-        ok = wr_str(wr, "sprop-parameter-sets=AAAAAU\n");
-    if (ok && d->av1)
-        ok = wr_str(wr, "a=rtpmap:98 AV1/90000\n");
-    for (size_t i = 0; ok && i < sizeof(describe_layouts) / sizeof(describe_layouts[0]); i++)
-        ok = wr_str(wr, "a=fmtp:97 surround-params=") && wr_str(wr, describe_layouts[i]) &&
-             wr_str(wr, "\n");
-    return ok ? 0 : SKY_ERR(E2BIG);
-}
-
 /* ---- ANNOUNCE (client side) ----------------------------------------------------------------- */
 
 int sky_sdp_adjusted_bitrate(int bitrate_kbps, bool remote)
@@ -308,8 +259,8 @@ static bool cfg_ok(const SkySdpStreamCfg *c)
 /* "a=name:value \r\n" */
 static bool attr(SkyWriter *wr, const char *name, int64_t v)
 {
-    return wr_str(wr, "a=") && wr_str(wr, name) && wr_str(wr, ":") && wr_int(wr, v) &&
-           wr_str(wr, " \r\n");
+    return sky_wr_str(wr, "a=") && sky_wr_str(wr, name) && sky_wr_str(wr, ":") &&
+           sky_wr_dec(wr, v) && sky_wr_str(wr, " \r\n");
 }
 
 int sky_sdp_announce_build(SkyWriter *wr, const SkySdpStreamCfg *c)
@@ -326,10 +277,11 @@ int sky_sdp_announce_build(SkyWriter *wr, const SkySdpStreamCfg *c)
                : c->audio_channels == 6 ? SKY_AUDIO_MASK_51
                                         : SKY_AUDIO_MASK_71;
 
-    bool ok = wr_str(wr, "v=0\r\no=android 0 ") &&
-              wr_int(wr, c->client_version ? c->client_version : 14) &&
-              wr_str(wr, c->ipv6 ? " IN IPv6 [" : " IN IPv4 ") && wr_str(wr, c->host_addr) &&
-              wr_str(wr, c->ipv6 ? "]" : "") && wr_str(wr, "\r\ns=NVIDIA Streaming Client\r\n");
+    bool ok = sky_wr_str(wr, "v=0\r\no=android 0 ") &&
+              sky_wr_dec(wr, c->client_version ? c->client_version : 14) &&
+              sky_wr_str(wr, c->ipv6 ? " IN IPv6 [" : " IN IPv4 ") &&
+              sky_wr_str(wr, c->host_addr) && sky_wr_str(wr, c->ipv6 ? "]" : "") &&
+              sky_wr_str(wr, "\r\ns=NVIDIA Streaming Client\r\n");
     ok = ok && attr(wr, "x-ml-general.featureFlags", c->ml_feature_flags) &&
          attr(wr, "x-ss-general.encryptionEnabled", c->encryption_enabled) &&
          attr(wr, "x-ss-video[0].chromaSamplingType", c->yuv444) &&
@@ -368,170 +320,7 @@ int sky_sdp_announce_build(SkyWriter *wr, const SkySdpStreamCfg *c)
          attr(wr, "x-nv-audio.surround.AudioQuality", c->audio_high_quality) &&
          attr(wr, "x-nv-aqos.packetDuration", c->packet_duration_ms) &&
          attr(wr, "x-nv-video[0].encoderCscMode", c->color_space << 1 | (c->full_range ? 1 : 0));
-    ok = ok && wr_str(wr, "t=0 0\r\nm=video ") && wr_int(wr, c->video_port) &&
-         wr_str(wr, "  \r\n");
+    ok = ok && sky_wr_str(wr, "t=0 0\r\nm=video ") && sky_wr_dec(wr, c->video_port) &&
+         sky_wr_str(wr, "  \r\n");
     return ok ? 0 : SKY_ERR(E2BIG);
-}
-
-/* ---- ANNOUNCE (host side) ------------------------------------------------------------------- */
-
-static long find_attr(const SkySdpAttrs *a, const char *name, size_t nl)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (a->a[i].name_len == nl && memcmp(a->a[i].name, name, nl) == 0)
-            return (long)i;
-    return -1;
-}
-
-int sky_sdp_attrs_parse(const char *sdp, size_t len, SkySdpAttrs *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (len > SKY_SDP_MAX_LEN)
-        return SKY_ERR(E2BIG);
-    if (!sdp)
-        return 0;
-    Lines it = {sdp, sdp + len};
-    const char *l;
-    size_t n;
-    while (next_line(&it, &l, &n)) {
-        if (starts_with(l, n, "s=")) {
-            if (!out->client) { /* Sunshine keeps the last; nothing depends on it */
-                out->client = l + 2;
-                out->client_len = n - 2;
-            }
-            continue;
-        }
-        if (!starts_with(l, n, "a="))
-            continue;
-        const char *colon = memchr(l + 2, ':', n - 2);
-        if (!colon)
-            continue;
-        size_t nl = (size_t)(colon - (l + 2));
-        const char *v = colon + 1;
-        size_t vl = n - 3 - nl;
-        if (vl && v[vl - 1] == ' ')
-            vl--;
-        if (find_attr(out, l + 2, nl) >= 0)
-            continue; /* first occurrence wins */
-        if (out->n == SKY_SDP_MAX_ATTRS) {
-            memset(out, 0, sizeof(*out));
-            return SKY_ERR(E2BIG);
-        }
-        out->a[out->n].name = l + 2;
-        out->a[out->n].name_len = nl;
-        out->a[out->n].value = v;
-        out->a[out->n].value_len = vl;
-        out->n++;
-    }
-    return 0;
-}
-
-bool sky_sdp_attr(const SkySdpAttrs *a, const char *name, const char **value, size_t *len)
-{
-    long i = find_attr(a, name, strlen(name));
-    if (i < 0)
-        return false;
-    *value = a->a[i].value;
-    *len = a->a[i].value_len;
-    return true;
-}
-
-int sky_sdp_attr_int(const SkySdpAttrs *a, const char *name, int64_t min, int64_t max,
-                     int64_t *out)
-{
-    const char *v;
-    size_t n;
-    if (!sky_sdp_attr(a, name, &v, &n))
-        return SKY_ERR(ENOENT);
-    return parse_int(v, n, min, max, out) ? 0 : SKY_ERR(EBADMSG);
-}
-
-int sky_sdp_attr_int_or(const SkySdpAttrs *a, const char *name, int64_t dflt, int64_t min,
-                        int64_t max, int64_t *out)
-{
-    int ret = sky_sdp_attr_int(a, name, min, max, out);
-    if (ret == SKY_ERR(ENOENT)) {
-        *out = dflt;
-        return 0;
-    }
-    return ret;
-}
-
-/* One attribute Sunshine reads: its name, whether it is required, its default, its range and
- * where it goes. */
-typedef struct AnnounceField {
-    const char *name;
-    bool required;
-    int64_t dflt, min, max;
-    size_t offset;
-    bool is_u32; /* the field is a uint32_t (else int) */
-} AnnounceField;
-
-#define F_INT(n, req, d, lo, hi, f) {n, req, d, lo, hi, offsetof(SkySdpAnnounce, f), false}
-#define F_U32(n, req, d, lo, hi, f) {n, req, d, lo, hi, offsetof(SkySdpAnnounce, f), true}
-
-static const AnnounceField announce_fields[] = {
-    F_INT("x-nv-audio.surround.numChannels", true, 0, 1, 8, audio_channels),
-    F_U32("x-nv-audio.surround.channelMask", true, 0, 0, UINT32_MAX, channel_mask),
-    F_INT("x-nv-aqos.packetDuration", false, 5, 1, 100, packet_duration_ms),
-    F_INT("x-nv-general.useReliableUdp", false, 1, 0, INT32_MAX, control_protocol),
-    F_INT("x-nv-video[0].packetSize", true, 0, 64, 65535, packet_size),
-    F_INT("x-nv-vqos[0].fec.minRequiredFecPackets", false, 0, 0, 255, min_fec_packets),
-    F_U32("x-ml-general.featureFlags", false, 0, 0, UINT32_MAX, ml_feature_flags),
-    F_INT("x-nv-aqos.qosTrafficType", false, 4, 0, INT32_MAX, audio_qos),
-    F_INT("x-nv-vqos[0].qosTrafficType", false, 5, 0, INT32_MAX, video_qos),
-    F_U32("x-ss-general.encryptionEnabled", false, 0, 0, UINT32_MAX, encryption_enabled),
-    F_U32("x-nv-general.featureFlags", false, 135, 0, UINT32_MAX, nv_feature_flags),
-    F_INT("x-nv-video[0].clientViewportHt", true, 0, 1, 16384, height),
-    F_INT("x-nv-video[0].clientViewportWd", true, 0, 1, 16384, width),
-    F_INT("x-nv-video[0].maxFPS", true, 0, 1, 1000, fps),
-    F_INT("x-nv-vqos[0].bw.maximumBitrateKbps", true, 0, 1, INT32_MAX, max_bitrate_kbps),
-    F_INT("x-nv-video[0].videoEncoderSlicesPerFrame", true, 0, 1, 255, slices_per_frame),
-    F_INT("x-nv-video[0].maxNumReferenceFrames", true, 0, 0, 16, max_ref_frames),
-    F_INT("x-nv-video[0].encoderCscMode", false, 0, 0, 5, csc_mode),
-    F_INT("x-nv-vqos[0].bitStreamFormat", false, 0, 0, 2, codec),
-    F_INT("x-nv-video[0].dynamicRangeMode", false, 0, 0, 1, dynamic_range),
-    F_INT("x-ml-video.configuredBitrateKbps", false, 0, 0, INT32_MAX, configured_bitrate_kbps),
-    F_INT("x-ss-video[0].chromaSamplingType", false, 0, 0, 1, chroma_sampling),
-    F_INT("x-nv-video[0].clientRefreshRateX100", false, 0, 0, INT32_MAX, refresh_rate_x100),
-};
-
-int sky_sdp_announce_read(const SkySdpAttrs *a, SkySdpAnnounce *out, const char **bad)
-{
-    memset(out, 0, sizeof(*out));
-    if (bad)
-        *bad = NULL;
-    for (size_t i = 0; i < sizeof(announce_fields) / sizeof(announce_fields[0]); i++) {
-        const AnnounceField *f = &announce_fields[i];
-        int64_t v;
-        int ret = f->required ? sky_sdp_attr_int(a, f->name, f->min, f->max, &v)
-                              : sky_sdp_attr_int_or(a, f->name, f->dflt, f->min, f->max, &v);
-        if (ret < 0) {
-            if (bad)
-                *bad = f->name;
-            memset(out, 0, sizeof(*out));
-            return ret;
-        }
-        char *dst = (char *)out + f->offset;
-        if (f->is_u32) {
-            uint32_t u = (uint32_t)v;
-            memcpy(dst, &u, sizeof(u));
-        } else {
-            int iv = (int)v;
-            memcpy(dst, &iv, sizeof(iv));
-        }
-    }
-    /* AudioQuality is a flag; Sunshine takes any nonzero number as "high". */
-    int64_t q;
-    int ret = sky_sdp_attr_int(a, "x-nv-audio.surround.AudioQuality", 0, INT32_MAX, &q);
-    if (ret < 0) {
-        if (bad)
-            *bad = "x-nv-audio.surround.AudioQuality";
-        memset(out, 0, sizeof(*out));
-        return ret;
-    }
-    out->audio_high_quality = q != 0;
-    if (out->nv_feature_flags & 0x20) /* legacy clients ask for audio encryption here */
-        out->encryption_enabled |= SKY_ENC_AUDIO;
-    return 0;
 }

@@ -78,33 +78,4 @@ int sky_video_decrypt(SkyGcm *g, const uint8_t *in, size_t len, uint8_t *out, si
  * for dropping a datagram of a frame long gone before paying for its decryption. */
 uint32_t sky_video_encrypted_frame_hint(const uint8_t *in, size_t len);
 
-/* ---- Host side: a frame to datagrams (the test host, benchmarks) ---- */
-
-typedef struct SkyVideoPacketizer SkyVideoPacketizer;
-
-typedef struct SkyVideoPacketizerCfg {
-    size_t packet_size;      /* SDP packetSize, a multiple of 16 */
-    int fec_percent;         /* 0..255; 20 is Sunshine's default */
-    int min_parity;          /* minimum parity shards per block (the client asks for 2) */
-    const uint8_t *key;      /* 16-byte session key to encrypt with, or NULL */
-} SkyVideoPacketizerCfg;
-
-int sky_video_packetizer_create(SkyVideoPacketizer **out, const SkyVideoPacketizerCfg *cfg);
-void sky_video_packetizer_destroy(SkyVideoPacketizer **p);
-
-typedef struct SkyVideoFrameDesc {
-    uint32_t frame_index;    /* from 1 */
-    uint8_t frame_type;      /* SKY_FRAME_TYPE_* */
-    uint16_t host_latency_100us;
-    uint32_t rtp_ts;
-    const uint8_t *bitstream;
-    size_t len;
-} SkyVideoFrameDesc;
-
-/* Cuts one frame into datagrams: *count datagrams of *datagram_len bytes each, back to back in
- * an internal buffer returned in *data (valid until the next call). Sequence numbers continue
- * from the previous frame. SKY_ERR(E2BIG) for a frame too big for 4 blocks of 255 shards. */
-int sky_video_packetize(SkyVideoPacketizer *p, const SkyVideoFrameDesc *f, const uint8_t **data,
-                        size_t *datagram_len, size_t *count);
-
 #endif

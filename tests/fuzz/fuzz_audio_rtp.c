@@ -19,6 +19,7 @@
 #include "common/proto/audio_rtp.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
+#include "tests/host/proto/audio_packetizer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

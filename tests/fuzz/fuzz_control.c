@@ -8,6 +8,7 @@
 
 #include "common/proto/control.h"
 #include "common/core/error.h"
+#include "tests/host/proto/control_host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,6 @@
-/* Fuzzes the impairment spec parser (common/proto/impair.h). Whatever it accepts must pass the
- * configuration check and drive the model without breaking its promises on a short run. */
+/* Fuzzes the test host's impairment spec parser (tests/host/impair/impair.h). Whatever it accepts
+ * must pass the configuration check and drive the model without breaking its promises on a short
+ * run. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 
 #include "common/core/error.h"
-#include "common/proto/impair.h"
+#include "tests/host/impair/impair.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

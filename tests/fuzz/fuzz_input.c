@@ -10,6 +10,8 @@
 #include "common/proto/control.h"
 #include "common/core/error.h"
 #include "common/proto/input.h"
+#include "tests/host/proto/control_host.h"
+#include "tests/host/proto/input_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,6 +7,7 @@
 
 #include "common/core/error.h"
 #include "common/proto/sdp.h"
+#include "tests/host/proto/sdp_host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

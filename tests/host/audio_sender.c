@@ -13,6 +13,7 @@
 #include "common/core/error.h"
 #include "common/core/log.h"
 #include "common/core/time.h"
+#include "tests/host/proto/audio_packetizer.h"
 
 #define TAG "th-audio"
 #define RATE 48000

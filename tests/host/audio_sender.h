@@ -2,8 +2,8 @@
  * one packet duration of tones every packet duration (stereo: 440 Hz in both channels; 5.1 and
  * 7.1: 300 + 100 * i Hz in channel i, in Sunshine's order FL FR FC LFE BL BR SL SR), encodes it
  * with an Opus multistream encoder laid out and set up as Sunshine v0.23 does, and hands each
- * packet's datagrams (common/proto/audio_rtp.h: RTP, optional AES-CBC, 4+2 FEC) to the audio socket's
- * sender (udp_sender.h).
+ * packet's datagrams (proto/audio_packetizer.h: RTP, optional AES-CBC, 4+2 FEC) to the audio
+ * socket's sender (udp_sender.h).
  *
  *   layout          streams  coupled  bitrate     (48 kHz, RESTRICTED_LOWDELAY, CBR)
  *   stereo           1        1        96 kbps    (high quality: 512 kbps)

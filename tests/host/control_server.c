@@ -16,6 +16,8 @@
 #include "common/proto/input.h"
 #include "common/core/log.h"
 #include "common/core/time.h"
+#include "tests/host/proto/control_host.h"
+#include "tests/host/proto/input_parse.h"
 
 #define TAG "th-control"
 /* ENet needs servicing for its retransmissions and pings even without traffic. */

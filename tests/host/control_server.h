@@ -35,9 +35,9 @@
 
 #include <enet/enet.h>
 
-#include "common/proto/impair.h"
 #include "tests/host/audio_sender.h"
 #include "tests/host/host.h"
+#include "tests/host/impair/impair.h"
 #include "tests/host/udp_sender.h"
 #include "tests/host/video_sender.h"
 

@@ -51,7 +51,7 @@ typedef struct SkyThCfg {
     int fec_percent;
     int ping_timeout_s;
     int stream_seconds;             /* 0: until the client or a command ends it */
-    char impair[1024];              /* host -> client video and audio (common/proto/impair.h spec) */
+    char impair[1024];              /* host -> client video and audio (impair/impair.h spec) */
     char impair_upstream[1024];     /* what the host receives: pings, control */
     char dump_video[1024];          /* "" = none */
     char video_file[1024];          /* a clip to send instead of the pattern; "" = none */

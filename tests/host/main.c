@@ -15,11 +15,12 @@
 
 #include "common/proto/control.h"
 #include "common/core/error.h"
-#include "common/proto/impair.h"
 #include "common/core/log.h"
 #include "common/proto/pairing.h"
 #include "tests/host/host.h"
+#include "tests/host/impair/impair.h"
 #include "tests/host/pair.h"
+#include "tests/host/proto/control_host.h"
 #include "tests/host/server.h"
 #include "tests/host/session.h"
 
@@ -85,7 +86,7 @@ const SkyOpt sky_th_opts_table[] = {
     {"stream-seconds", SKY_OPT_INT, INTF(stream_seconds), 0, 86400 * 7, NULL, "0", "S",
      "end every stream S seconds after its first frame, as if the app quit (0: no limit)"},
     {"impair", SKY_OPT_STRING, FIELD(impair), 0, 0, NULL, "", "SPEC",
-     "impair what the host sends (video, audio), e.g. loss=5%,delay=20ms (common/proto/impair.h)"},
+     "impair what the host sends (video, audio), e.g. loss=5%,delay=20ms (docs/testhost.md)"},
     {"impair-upstream", SKY_OPT_STRING, FIELD(impair_upstream), 0, 0, NULL, "", "SPEC",
      "impair what the host receives (pings; control: loss and corruption only)"},
     {"dump-video", SKY_OPT_STRING, FIELD(dump_video), 0, 0, NULL, "", "FILE",

@@ -9,6 +9,7 @@
 #include "common/core/log.h"
 #include "common/proto/pairing.h"
 #include "common/core/time.h"
+#include "tests/host/proto/pairing_host.h"
 #include "tests/host/server.h"
 #include "tests/host/state.h"
 

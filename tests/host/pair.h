@@ -1,6 +1,6 @@
 /* The host side of GameStream PIN pairing: the pairing sessions (one per client uniqueid) and the
  * /pair endpoint with its phases (getservercert, clientchallenge, serverchallengeresp,
- * clientpairingsecret, pairchallenge). The cryptography is common/proto/pairing.h's sky_pair_host_*.
+ * clientpairingsecret, pairchallenge). The cryptography is proto/pairing_host.h's.
  *
  * A getservercert request waits for the PIN: at once with --pin, else until a `pin NNNN` line
  * comes on stdin (sky_th_pair_enter_pin), the client hangs up, --pin-timeout passes or the host

@@ -17,6 +17,8 @@
 #include "common/core/log.h"
 #include "common/proto/rtsp.h"
 #include "common/core/time.h"
+#include "tests/host/proto/rtsp_reply.h"
+#include "tests/host/proto/sdp_host.h"
 
 #define TAG "th-rtsp"
 /* A connection must deliver its request within this time. */

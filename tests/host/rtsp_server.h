@@ -25,6 +25,7 @@
 
 #include "common/proto/sdp.h"
 #include "tests/host/host.h"
+#include "tests/host/proto/sdp_host.h"
 
 /* What an ANNOUNCE starts: the launch it belongs to and the stream the client asked for. */
 typedef struct SkyThStreamCfg {

@@ -17,6 +17,7 @@
 #include "common/proto/sdp.h"
 #include "common/proto/video_packet.h"
 #include "tests/host/audio_sender.h"
+#include "tests/host/proto/sdp_host.h"
 #include "tests/host/rtsp_server.h"
 #include "tests/host/udp_sender.h"
 #include "tests/host/video_sender.h"

@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/proto/delayq.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
 #include "common/core/time.h"
 #include "tests/host/host.h"
+#include "tests/host/impair/delayq.h"
 
 #define TAG "th-udp"
 #define BATCH 64

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/proto/impair.h"
+#include "tests/host/impair/impair.h"
 
 typedef struct SkyThUdpCfg {
     const char *name;            /* "video" or "audio": logs and the `client NAME=` event */

@@ -14,6 +14,7 @@
 #include "common/proto/video_packet.h"
 #include "tests/host/clip.h"
 #include "tests/host/host.h"
+#include "tests/host/proto/video_packetizer.h"
 
 #define TAG "th-video"
 /* Capture times of the frames inside the encoder (x265 and SVT-AV1 keep a few). */

@@ -1,7 +1,7 @@
 /* The test host's video stream: once the client's first video ping has arrived, a thread makes
  * frames at the announced rate (the test pattern, pattern.h), encodes them (encoder.h), cuts each
- * access unit into datagrams with FEC and optional encryption (common/proto/video_packet.h) and hands
- * them to the video socket's sender (udp_sender.h), which impairs and paces them.
+ * access unit into datagrams with FEC and optional encryption (proto/video_packetizer.h) and
+ * hands them to the video socket's sender (udp_sender.h), which impairs and paces them.
  *
  * With a clip (--video-file, clip.h) its access units go out instead, one per frame interval.
  *

@@ -18,6 +18,7 @@
 #include "common/core/crypto.h"
 #include "common/core/error.h"
 #include "common/proto/fec.h"
+#include "tests/host/proto/audio_packetizer.h"
 #include "tests/unit/dgrams.h"
 
 #ifndef SKY_TEST_DATA

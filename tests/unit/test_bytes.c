@@ -1,4 +1,4 @@
-/* Unit tests for common/bytes: the bounds-checked reader and writer. */
+/* Unit tests for common/core/bytes.h: the bounds-checked reader and writer, its text helpers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -353,6 +353,44 @@ static void test_writer_boundary_and_sticky(void **state)
     assert_false(sky_wr_bytes(&wr, "hello", SIZE_MAX));
 }
 
+/* The text helpers: a string without its NUL, decimals of every sign and size. */
+static void test_write_text(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t v;
+        const char *text;
+    } cases[] = {
+        {0, "0"},
+        {7, "7"},
+        {-7, "-7"},
+        {65535, "65535"},
+        {4294967295, "4294967295"},
+        {INT64_MAX, "9223372036854775807"},
+        {INT64_MIN, "-9223372036854775808"},
+    };
+    char buf[32];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        SkyWriter wr = sky_wr_init(buf, sizeof(buf));
+        assert_true(sky_wr_str(&wr, "x=") && sky_wr_dec(&wr, cases[i].v) && sky_wr_str(&wr, ""));
+        assert_int_equal(wr.pos, 2 + strlen(cases[i].text));
+        assert_memory_equal(buf, "x=", 2);
+        assert_memory_equal(buf + 2, cases[i].text, strlen(cases[i].text));
+    }
+
+    /* Too long: nothing of it is written, and the writer stays failed. */
+    memset(buf, 0xCC, sizeof(buf));
+    SkyWriter wr = sky_wr_init(buf, 4);
+    assert_false(sky_wr_dec(&wr, -12345));
+    assert_true(wr.error);
+    assert_false(sky_wr_str(&wr, "a"));
+    for (size_t i = 0; i < sizeof(buf); i++)
+        assert_int_equal((uint8_t)buf[i], 0xCC);
+    wr = sky_wr_init(buf, 3);
+    assert_false(sky_wr_str(&wr, "abcd"));
+    assert_int_equal(wr.pos, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_view_skip_and_copy),
         cmocka_unit_test(test_null_buffers),
         cmocka_unit_test(test_writer_boundary_and_sticky),
+        cmocka_unit_test(test_write_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "common/core/crypto.h"
 #include "common/core/error.h"
 #include "common/core/hex.h"
+#include "tests/host/proto/control_host.h"
 
 #ifndef SKY_TEST_DATA
 #error "SKY_TEST_DATA must name tests/data"

@@ -13,6 +13,7 @@
 #include "common/core/error.h"
 #include "common/proto/frame_assembler.h"
 #include "common/proto/video_packet.h"
+#include "tests/host/proto/video_packetizer.h"
 
 #define PACKET_SIZE 1024
 #define DLEN (PACKET_SIZE + 16)

@@ -1,5 +1,5 @@
-/* Unit tests for common/proto/impair.h (the network impairment model and its spec parser) and
- * common/proto/delayq.h (the delay queue its callers hold packets in).
+/* Unit tests for the test host's tests/host/impair/impair.h (the network impairment model and its
+ * spec parser) and tests/host/impair/delayq.h (the delay queue its callers hold packets in).
  *
  * The model is seeded, so every run here is deterministic; the statistical bounds are still set
  * at 6 sigma (or wider where noted) of the model's own distribution, so that they hold for any
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/proto/delayq.h"
 #include "common/core/error.h"
-#include "common/proto/impair.h"
+#include "tests/host/impair/delayq.h"
+#include "tests/host/impair/impair.h"
 
 static SkyImpair *make(const char *spec)
 {

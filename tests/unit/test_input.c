@@ -16,6 +16,7 @@
 #include "common/core/error.h"
 #include "common/core/hex.h"
 #include "common/proto/input.h"
+#include "tests/host/proto/input_parse.h"
 
 #ifndef SKY_TEST_DATA
 #error "SKY_TEST_DATA must name tests/data"
@@ -276,6 +277,8 @@ static void test_refused(void **state)
         p.kind = SKY_IN_KEY;
         assert_int_equal(sky_input_parse(b, n, &p), SKY_ERR(EBADMSG));
         assert_int_equal(p.kind, SKY_IN_UNKNOWN);
+        /* The framing check sees only the size word and the magic: the first five are wrong. */
+        assert_int_equal(sky_input_well_formed(b, n), i >= 5);
     }
     /* 33 bytes of text */
     memset(b, 'a', sizeof(b));

@@ -15,6 +15,7 @@
 #include "common/core/hex.h"
 #include "common/core/opts.h"
 #include "common/proto/pairing.h"
+#include "tests/host/proto/pairing_host.h"
 
 #ifndef SKY_TEST_DATA
 #error "SKY_TEST_DATA must name tests/data"

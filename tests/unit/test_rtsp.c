@@ -1,7 +1,7 @@
-/* common/rtsp on the three recorded handshakes (Sunshine v0.23.1 and moonlight-common-c): every
- * message parses, the builders reproduce every request and reply byte for byte, the encrypted
- * frames recorded on the wire open to exactly the recorded text and sealing reproduces them;
- * then hostile input. */
+/* common/proto/rtsp.h and the test host's reply builder (tests/host/proto/rtsp_reply.h) on the
+ * three recorded handshakes (Sunshine v0.23.1 and moonlight-common-c): every message parses, the
+ * builders reproduce every request and reply byte for byte, the encrypted frames recorded on the
+ * wire open to exactly the recorded text and sealing reproduces them; then hostile input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 #include "common/core/error.h"
 #include "common/core/hex.h"
 #include "common/proto/rtsp.h"
+#include "tests/host/proto/rtsp_reply.h"
 #include "rtsp_capture.h"
 
 #ifndef SKY_TEST_DATA

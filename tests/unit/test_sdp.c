@@ -1,7 +1,7 @@
-/* common/sdp on the three recorded handshakes: the host's DESCRIBE reply read as
- * moonlight-common-c reads it and rebuilt as Sunshine writes it; the client's ANNOUNCE body
- * rebuilt byte for byte from the session's parameters and read back as Sunshine reads it; then
- * hostile and edge cases. */
+/* common/proto/sdp.h and the test host's half (tests/host/proto/sdp_host.h) on the three recorded
+ * handshakes: the host's DESCRIBE reply read as moonlight-common-c reads it and rebuilt as
+ * Sunshine writes it; the client's ANNOUNCE body rebuilt byte for byte from the session's
+ * parameters and read back as Sunshine reads it; then hostile and edge cases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include "common/core/error.h"
 #include "common/proto/rtsp.h"
 #include "common/proto/sdp.h"
+#include "tests/host/proto/sdp_host.h"
 #include "rtsp_capture.h"
 
 #ifndef SKY_TEST_DATA

@@ -16,8 +16,9 @@
 #include "common/core/error.h"
 #include "common/core/hex.h"
 #include "common/proto/rtsp.h"
-#include "rtsp_capture.h"
+#include "tests/host/proto/sdp_host.h"
 #include "tests/host/rtsp_server.h"
+#include "rtsp_capture.h"
 
 #ifndef SKY_TEST_DATA
 #error "SKY_TEST_DATA must name tests/data"

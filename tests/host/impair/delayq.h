@@ -1,13 +1,13 @@
 /* Delay queue: holds (data, len) entries until their due time, for callers of the impairment
- * model (common/proto/impair.h) and anything else that must release items at given times.
+ * model (impair.h) and anything else that must release items at given times.
  *
  * A bounded binary min-heap keyed by (due_us, push order): entries due at the same time come out
  * in the order they were pushed. All memory is allocated by create; push and pop never allocate.
  * The queue stores the caller's pointer and length and never reads, copies or frees the data:
  * the caller owns the storage throughout (for example a pool of packet buffers) and gets the
  * pointer back from pop. Not thread-safe: one owner. */
-#ifndef SKY_COMMON_DELAYQ_H
-#define SKY_COMMON_DELAYQ_H
+#ifndef SKY_TESTHOST_IMPAIR_DELAYQ_H
+#define SKY_TESTHOST_IMPAIR_DELAYQ_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "common/proto/delayq.h"
+#include "tests/host/impair/delayq.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

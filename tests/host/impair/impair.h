@@ -1,9 +1,10 @@
 /* Network impairment model: a seeded, reproducible stand-in for the kernel's netem, in user space.
+ * The test host's (tests/host/impair/): the client never links it.
  *
  * Pure logic. It never sleeps, reads a clock or touches a socket: the caller offers each datagram
  * (its length and the time it was sent, now_us) and gets back what happens to it: dropped, or
  * delivered at deliver_at_us (maybe twice, maybe with one bit flipped). The caller holds the
- * datagram until then (common/proto/delayq.h is a queue for that) and only then sends or hands it on.
+ * datagram until then (delayq.h is a queue for that) and only then sends or hands it on.
  * Use one model per direction. A model is owned by one thread; it has no locks.
  *
  * What happens to an offered packet, in this order:
@@ -58,8 +59,8 @@
  * bit, kbit, mbit, gbit (powers of 1000). Sizes: bare bytes or b, kb, mb (powers of 1024).
  * Numbers are plain decimals (no signs, exponents, inf or nan). sky_impair_spec_help() lists
  * every key. */
-#ifndef SKY_COMMON_IMPAIR_H
-#define SKY_COMMON_IMPAIR_H
+#ifndef SKY_TESTHOST_IMPAIR_IMPAIR_H
+#define SKY_TESTHOST_IMPAIR_IMPAIR_H
 
 #include <stdbool.h>
 #include <stddef.h>

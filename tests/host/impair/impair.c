@@ -1,4 +1,4 @@
-#include "common/proto/impair.h"
+#include "tests/host/impair/impair.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
