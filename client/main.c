@@ -83,6 +83,14 @@ int main(int argc, char **argv)
     const SkyVerb *v = sky_verb_find(verb);
     if (v)
         return v->main(argc - 1, argv + 1);
-    fprintf(stderr, "skylight: unknown verb '%s' (see skylight --help)\n", verb);
+    SkySuggest near;
+    sky_suggest_init(&near, verb);
+    for (size_t i = 0; sky_verb_at(i); i++)
+        sky_suggest_offer(&near, sky_verb_at(i)->name);
+    if (sky_suggest_result(&near))
+        fprintf(stderr, "skylight: unknown verb '%s' (did you mean '%s'?)\n", verb,
+                sky_suggest_result(&near));
+    else
+        fprintf(stderr, "skylight: unknown verb '%s' (see skylight --help)\n", verb);
     return 2;
 }

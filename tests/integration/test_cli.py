@@ -81,6 +81,7 @@ def suggestions(ctx):
                 "(did you mean '--latency-mode', a 'stream' option?)")
     usage_error(ctx, ["play", "--json", f], "--json is a 'hosts', 'info' and 'list' option")
     usage_error(ctx, ["play", "--frobnicate", f], "(see skylight play --help)")
+    usage_error(ctx, ["strem", "pc"], "skylight: unknown verb 'strem' (did you mean 'stream'?)")
 
 
 def played_sound(r):
