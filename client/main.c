@@ -9,8 +9,7 @@
 
 #include "client/cli.h"
 #include "client/host/host_cmds.h"
-#include "client/play.h"
-#include "client/stream.h"
+#include "client/verbs.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
 
@@ -36,10 +35,11 @@ static void print_help(void)
            "play a local H.264/HEVC/AV1 file through the streaming pipeline (checks the\n"
            "                   decoder, renderer and audio set-up without a host)");
     printf("  %-16s %s\n\n", "help VERB", "the options of a verb");
-    printf(
-           "Every verb takes --log-level=error|warn|info|verbose|debug and --config=FILE.\n"
+    printf("Every verb takes --log-level=error|warn|info|verbose|debug and --config=FILE.\n"
            "Options can also be set in $XDG_CONFIG_HOME/skylight/skylight.conf as\n"
-           "'option = value' lines. 'skylight VERB --help' lists a verb's options with defaults.\n");
+           "'option = value' lines, one file for every verb (a verb skips the others' options),\n"
+           "and per host in [host NAME] sections (for stream). The command line wins.\n"
+           "'skylight VERB --help' lists a verb's options with defaults.\n");
 }
 
 /* FFmpeg's messages go through our logger, a level lower than FFmpeg gives them: probing
@@ -75,22 +75,24 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(verb, "help") == 0) {
-        if (argc > 2 && strcmp(argv[2], "play") == 0)
-            sky_play_usage();
-        else if (argc > 2 && strcmp(argv[2], "stream") == 0)
-            sky_stream_usage();
-        else if (argc > 2 && sky_host_cmd_exists(argv[2]))
-            sky_host_cmd_usage(argv[2]);
+        const SkyVerb *v = argc > 2 ? sky_verb_find(argv[2]) : NULL;
+        if (v)
+            v->usage(v->name);
         else
             print_help();
         return 0;
     }
-    if (strcmp(verb, "play") == 0)
-        return sky_play_main(argc - 1, argv + 1);
-    if (strcmp(verb, "stream") == 0)
-        return sky_stream_main(argc - 1, argv + 1);
-    if (sky_host_cmd_exists(verb))
-        return sky_host_cmd_main(argc - 1, argv + 1);
-    fprintf(stderr, "skylight: unknown verb '%s' (see skylight --help)\n", verb);
+    const SkyVerb *v = sky_verb_find(verb);
+    if (v)
+        return v->main(argc - 1, argv + 1);
+    SkySuggest near;
+    sky_suggest_init(&near, verb);
+    for (size_t i = 0; sky_verb_at(i); i++)
+        sky_suggest_offer(&near, sky_verb_at(i)->name);
+    if (sky_suggest_result(&near))
+        fprintf(stderr, "skylight: unknown verb '%s' (did you mean '%s'?)\n", verb,
+                sky_suggest_result(&near));
+    else
+        fprintf(stderr, "skylight: unknown verb '%s' (see skylight --help)\n", verb);
     return 2;
 }

@@ -29,39 +29,22 @@
 #define TAG "play"
 
 typedef struct SkyPlayOpts {
-    bool headless;
     bool pacing;
-    double duration_s;
-    char stats_json[1024];
-    char frame_md5[1024];
 } SkyPlayOpts;
 
 static const SkyOpt play_opts_table[] = {
-    {"headless", SKY_OPT_BOOL, offsetof(SkyPlayOpts, headless), 0, 0, 0, NULL, "no", NULL,
-     "decode without a window (scripts, CI)"},
     {"pacing", SKY_OPT_BOOL, offsetof(SkyPlayOpts, pacing), 0, 0, 0, NULL, "yes", NULL,
      "feed frames at the stream's rate; --no-pacing runs as fast as possible"},
-    {"duration", SKY_OPT_DOUBLE, offsetof(SkyPlayOpts, duration_s), 0, 0, 1e7, NULL, "0",
-     "SECONDS", "stop after this long; 0 = the whole file"},
-    SKY_OPT_END,
-};
-
-static const SkyOpt stats_opts_table[] = {
-    {"stats-json", SKY_OPT_STRING, offsetof(SkyPlayOpts, stats_json),
-     sizeof(((SkyPlayOpts *)0)->stats_json), 0, 0, NULL, "", "FILE|-",
-     "write per-frame timelines, per-second and summary lines as JSON lines"},
-    {"frame-md5", SKY_OPT_STRING, offsetof(SkyPlayOpts, frame_md5),
-     sizeof(((SkyPlayOpts *)0)->frame_md5), 0, 0, NULL, "", "FILE|-",
-     "write the MD5 of every decoded picture, as 'ffmpeg -f framemd5' does"},
     SKY_OPT_END,
 };
 
 typedef struct Play {
-    SkyGlobalOpts global;
     SkyPlayOpts opts;
+    SkyPresenterOpts run_opts;
     SkyDecoderOpts decoder_opts;
     SkyRenderOpts render_opts;
     SkyAudioOpts audio_opts;
+    SkyStatsOutOpts stats_opts;
     const char *path;
 
     /* Resources, in the order they are set up. */
@@ -84,28 +67,24 @@ static void on_signal(int sig)
     g_quit = 1;
 }
 
-static void set_groups(Play *p, SkyOptGroup *g)
-{
-    g[0] = (SkyOptGroup){"Play", play_opts_table, &p->opts};
-    g[1] = (SkyOptGroup){"Video decoding", sky_decoder_opts_table, &p->decoder_opts};
-    g[2] = (SkyOptGroup){"Window", sky_render_opts_table, &p->render_opts};
-    g[3] = (SkyOptGroup){"Audio", sky_audio_opts_table, &p->audio_opts};
-    g[4] = (SkyOptGroup){"Statistics and checks", stats_opts_table, &p->opts};
-    g[5] = (SkyOptGroup){"General", sky_global_opts_table, &p->global};
-}
-#define NGROUPS 6
+static const SkyOptGroup play_groups[] = {
+    {"Play", play_opts_table, offsetof(Play, opts)},
+    {"Presentation", sky_presenter_opts_table, offsetof(Play, run_opts)},
+    {"Video decoding", sky_decoder_opts_table, offsetof(Play, decoder_opts)},
+    {"Window", sky_render_opts_table, offsetof(Play, render_opts)},
+    {"Audio", sky_audio_opts_table, offsetof(Play, audio_opts)},
+    {"Statistics and checks", sky_stats_out_opts_table, offsetof(Play, stats_opts)},
+    SKY_OPT_GROUP_END,
+};
 
-void sky_play_usage(void)
+static void play_usage(const char *verb)
 {
-    Play p;
-    SkyOptGroup groups[NGROUPS];
-    memset(&p, 0, sizeof(p));
-    set_groups(&p, groups);
+    (void)verb;
     printf("Usage: skylight play [OPTIONS] FILE\n\n"
            "Plays the H.264, HEVC or AV1 video (and Opus audio) of a local file through the same\n"
            "queue, decoder and presentation path as a stream. In a window when a display is\n"
            "available; --headless decodes without one. Every run ends with a summary.\n");
-    sky_cli_print_groups(stdout, groups, NGROUPS);
+    sky_cli_print_groups(stdout, &sky_play_verb);
 }
 
 static void audio_figures(Play *p, SkyAudioFigures *a)
@@ -128,7 +107,7 @@ static int setup(Play *p)
     int ret = sky_feedback_create(&p->feedback);
     if (ret < 0)
         return ret;
-    ret = sky_stats_out_create(&p->stats, p->opts.stats_json, sky_time_us());
+    ret = sky_stats_out_create(&p->stats, p->stats_opts.stats_json, sky_time_us());
     if (ret < 0)
         return ret;
     ret = sky_source_file_open(&p->source, p->path);
@@ -136,12 +115,12 @@ static int setup(Play *p)
         return ret;
     SkySourceInfo info;
     sky_source_file_info(p->source, &info);
-    if (p->opts.frame_md5[0]) {
-        ret = sky_frame_md5_open(&p->md5, p->opts.frame_md5, info.time_base);
+    if (p->stats_opts.frame_md5[0]) {
+        ret = sky_frame_md5_open(&p->md5, p->stats_opts.frame_md5, info.time_base);
         if (ret < 0)
             return ret;
     }
-    if (!p->opts.headless) {
+    if (!p->run_opts.headless) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
             SKY_LOGE(TAG, "no display to open a window on (%s); use --headless to decode "
                           "without one",
@@ -169,7 +148,7 @@ static int setup(Play *p)
     ret = sky_presenter_create(&p->presenter, p->render, p->stats, &hooks, &g_quit);
     if (ret < 0)
         return ret;
-    if (info.has_audio && p->audio_opts.enabled) {
+    if (info.has_audio && p->audio_opts.layout != SKY_AUDIO_OFF) {
         ret = sky_audio_create(&p->audio, &p->audio_opts, &info.opus);
         if (ret < 0)
             SKY_LOGW(TAG, "playing without sound: %s", sky_strerror(ret));
@@ -223,8 +202,8 @@ static int teardown(Play *p, int status)
     if (p->stats && strcmp(backend, "none") != 0) {
         char text[1024];
         sky_stats_out_finish(p->stats, sky_time_us(), &af, NULL, text, sizeof(text));
-        bool stdout_busy = strcmp(p->opts.stats_json, "-") == 0 ||
-                           strcmp(p->opts.frame_md5, "-") == 0;
+        bool stdout_busy = strcmp(p->stats_opts.stats_json, "-") == 0 ||
+                           strcmp(p->stats_opts.frame_md5, "-") == 0;
         fprintf(stdout_busy ? stderr : stdout, "summary: %s; decoder %s\n", text, backend);
     }
     if (sky_stats_out_destroy(&p->stats) < 0 && status == 0)
@@ -234,22 +213,21 @@ static int teardown(Play *p, int status)
     return status;
 }
 
-int sky_play_main(int argc, char **argv)
+static int play_main(int argc, char **argv)
 {
     Play p;
     memset(&p, 0, sizeof(p));
-    SkyOptGroup groups[NGROUPS];
-    set_groups(&p, groups);
+    SkyCli *cli;
     const char *pos[1];
     size_t npos;
     bool help;
-    if (sky_cli_parse(argc, argv, groups, NGROUPS, pos, 1, &npos, &help) < 0)
+    if (sky_cli_parse(&cli, &sky_play_verb, &p, argc, argv, pos, 1, &npos, &help) < 0)
         return 2;
+    sky_cli_destroy(&cli);
     if (help) {
-        sky_play_usage();
+        play_usage("play");
         return 0;
     }
-    sky_log_set_level((SkyLogLevel)p.global.log_level);
     if (npos != 1) {
         fprintf(stderr, "skylight play: which file? (skylight play --help)\n");
         return 2;
@@ -262,12 +240,14 @@ int sky_play_main(int argc, char **argv)
     int status = setup(&p);
     if (status >= 0) {
         SkyPresenterEnd why;
-        status = sky_presenter_run(p.presenter, p.opts.duration_s, &why);
+        status = sky_presenter_run(p.presenter, p.run_opts.duration_s, &why);
         if (status == 0 && why == SKY_PRESENTER_END_USER)
             SKY_LOGI(TAG, "stopped by the user");
         else if (status == 0 && why == SKY_PRESENTER_END_DURATION)
-            SKY_LOGI(TAG, "stopping after %.3g s (--duration)", p.opts.duration_s);
+            SKY_LOGI(TAG, "stopping after %.3g s (--duration)", p.run_opts.duration_s);
     }
     status = teardown(&p, status);
     return status < 0 ? 1 : 0;
 }
+
+const SkyVerb sky_play_verb = {"play", play_groups, false, play_main, play_usage};

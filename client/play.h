@@ -2,9 +2,10 @@
 #ifndef SKY_CLIENT_PLAY_H
 #define SKY_CLIENT_PLAY_H
 
-/* Runs the verb with its arguments (argv[0] is "play"). Returns the process exit status:
- * 0 done, 1 runtime error, 2 usage error. */
-int sky_play_main(int argc, char **argv);
-void sky_play_usage(void);
+#include "client/cli.h"
+
+/* The verb: its option groups; its main returns the process exit status: 0 done, 1 runtime
+ * error, 2 usage error. */
+extern const SkyVerb sky_play_verb;
 
 #endif

@@ -14,6 +14,14 @@
 #include "common/core/time.h"
 
 #define TAG "present"
+
+const SkyOpt sky_presenter_opts_table[] = {
+    {"headless", SKY_OPT_BOOL, offsetof(SkyPresenterOpts, headless), 0, 0, 0, NULL, "no", NULL,
+     "decode without a window (scripts, CI, benchmarks)"},
+    {"duration", SKY_OPT_DOUBLE, offsetof(SkyPresenterOpts, duration_s), 0, 0, 1e7, NULL, "0",
+     "SECONDS", "stop after this long; 0 = until the file or the stream ends"},
+    SKY_OPT_END,
+};
 #define EVENT_WAIT_MS 20
 
 struct SkyPresenter {

@@ -15,6 +15,15 @@
 #include "client/render/render_sdl.h"
 #include "client/stats_out.h"
 #include "client/media/video_pipeline.h"
+#include "common/core/opts.h"
+
+/* The options of a run of the loop, shared by `play` and `stream`. */
+typedef struct SkyPresenterOpts {
+    bool headless;       /* no window: the caller creates no renderer */
+    double duration_s;   /* for sky_presenter_run; 0: no limit */
+} SkyPresenterOpts;
+
+extern const SkyOpt sky_presenter_opts_table[];
 
 typedef struct SkyPresenterHooks {
     /* Every loop turn: cheap checks only (flags, due times); true ends the loop. Optional. */

@@ -11,6 +11,17 @@
 #include "common/core/log.h"
 
 #define TAG "stats"
+
+const SkyOpt sky_stats_out_opts_table[] = {
+    {"stats-json", SKY_OPT_STRING, offsetof(SkyStatsOutOpts, stats_json),
+     sizeof(((SkyStatsOutOpts *)0)->stats_json), 0, 0, NULL, "", "FILE|-",
+     "write per-frame timelines, per-second and summary lines as JSON lines"},
+    {"frame-md5", SKY_OPT_STRING, offsetof(SkyStatsOutOpts, frame_md5),
+     sizeof(((SkyStatsOutOpts *)0)->frame_md5), 0, 0, NULL, "", "FILE|-",
+     "write the MD5 of every decoded picture, as 'ffmpeg -f framemd5' does (a stream's pts is "
+     "the host's frame number)"},
+    SKY_OPT_END,
+};
 #define LINE_MAX_BYTES 2048
 
 struct SkyStatsOut {

@@ -8,7 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/core/opts.h"
 #include "common/media/timeline.h"
+
+/* The statistics and check outputs of `play` and `stream`. */
+typedef struct SkyStatsOutOpts {
+    char stats_json[1024];  /* --stats-json: for sky_stats_out_create */
+    char frame_md5[1024];   /* --frame-md5: for sky_frame_md5_open ("" for none) */
+} SkyStatsOutOpts;
+
+extern const SkyOpt sky_stats_out_opts_table[];
 
 typedef struct SkyStatsOut SkyStatsOut;
 

@@ -57,10 +57,9 @@
 
 #define TAG "stream"
 
-/* --codec and --audio choices, in the order of their option tables. */
+/* --codec choices, in the order of the option table. */
 enum { CODEC_AUTO, CODEC_H264, CODEC_HEVC, CODEC_AV1 };
-enum { AUDIO_STEREO, AUDIO_51, AUDIO_71, AUDIO_OFF };
-/* Channels asked of the host per --audio choice ("off" still receives stereo: Sunshine ends a
+/* Channels asked of the host per SkyAudioLayout ("off" still receives stereo: Sunshine ends a
  * session whose audio is never pinged). */
 static const int audio_channels[] = {2, 6, 8, 2};
 
@@ -69,20 +68,13 @@ typedef struct StreamOpts {
     int bitrate_kbps;
     int codec;          /* auto|h264|hevc|av1 */
     bool hdr;
-    int audio;          /* stereo|5.1|7.1|off */
-    int audio_buffer_ms;
     int packet_size;
     int latency_mode;   /* SkyLatencyMode */
-    bool headless;
     bool dry_run;
     bool sops;
     bool local_audio;
     bool quit_after;
     bool encrypt;
-    double duration_s;
-    double timeout_s;
-    char stats_json[1024];
-    char frame_md5[1024];
     char record[1024];
 } StreamOpts;
 
@@ -99,18 +91,12 @@ static const SkyOpt stream_opts_table[] = {
      NULL, "video codec; auto = HEVC when the host offers it, else H.264"},
     {"hdr", SKY_OPT_BOOL, offsetof(StreamOpts, hdr), 0, 0, 0, NULL, "no", NULL,
      "ask for 10-bit HDR video (HEVC or AV1, when the host offers it)"},
-    {"audio", SKY_OPT_CHOICE, offsetof(StreamOpts, audio), 0, 0, 0, "stereo|5.1|7.1|off",
-     "stereo", NULL, "audio channels (off: play no sound)"},
-    {"audio-buffer-ms", SKY_OPT_INT, offsetof(StreamOpts, audio_buffer_ms), 0, 5, 200, NULL, "20",
-     "MS", "target audio output latency (network jitter is added on top)"},
     {"packet-size", SKY_OPT_INT, offsetof(StreamOpts, packet_size), 0, 256, 4096, NULL, "1392",
      "BYTES", "video packet size (capped at 1024 for hosts outside the local network)"},
     {"latency-mode", SKY_OPT_CHOICE, offsetof(StreamOpts, latency_mode), 0, 0, 0,
      "lowest|balanced|smooth", "lowest", NULL,
      "lowest: decode each frame at once; balanced: absorb network jitter; smooth: also pace "
      "presentation to the display"},
-    {"headless", SKY_OPT_BOOL, offsetof(StreamOpts, headless), 0, 0, 0, NULL, "no", NULL,
-     "decode without a window (scripts, benchmarks)"},
     {"dry-run", SKY_OPT_BOOL, offsetof(StreamOpts, dry_run), 0, 0, 0, NULL, "no", NULL,
      "launch or resume the app, print the session and stop"},
     {"sops", SKY_OPT_BOOL, offsetof(StreamOpts, sops), 0, 0, 0, NULL, "yes", NULL,
@@ -121,20 +107,10 @@ static const SkyOpt stream_opts_table[] = {
      "quit the app on the host when the stream ends"},
     {"encrypt", SKY_OPT_BOOL, offsetof(StreamOpts, encrypt), 0, 0, 0, NULL, "no", NULL,
      "encrypt video too when the host offers it (audio and control are whenever the host can)"},
-    {"duration", SKY_OPT_DOUBLE, offsetof(StreamOpts, duration_s), 0, 0, 1e7, NULL, "0",
-     "SECONDS", "stop after this long; 0 = until the stream ends"},
-    {"timeout", SKY_OPT_DOUBLE, offsetof(StreamOpts, timeout_s), 0, 0.1, 600, NULL, "10",
-     "SECONDS", "give up on a host that does not answer within this"},
     SKY_OPT_END,
 };
 
-static const SkyOpt stats_opts_table[] = {
-    {"stats-json", SKY_OPT_STRING, offsetof(StreamOpts, stats_json),
-     sizeof(((StreamOpts *)0)->stats_json), 0, 0, NULL, "", "FILE|-",
-     "write per-frame timelines, per-second and summary lines as JSON lines"},
-    {"frame-md5", SKY_OPT_STRING, offsetof(StreamOpts, frame_md5),
-     sizeof(((StreamOpts *)0)->frame_md5), 0, 0, NULL, "", "FILE|-",
-     "write the MD5 of every decoded picture (as 'ffmpeg -f framemd5'; pts = host frame number)"},
+static const SkyOpt record_opts_table[] = {
     {"record", SKY_OPT_STRING, offsetof(StreamOpts, record), sizeof(((StreamOpts *)0)->record),
      0, 0, NULL, "", "FILE",
      "write the received video and audio to FILE (.mkv, .mp4, ...) without re-encoding"},
@@ -143,10 +119,14 @@ static const SkyOpt stats_opts_table[] = {
 
 typedef struct Session {
     StreamOpts opts;
+    SkyPresenterOpts run_opts;
+    SkyHostClientOpts host_opts;
+    SkyAudioOpts audio_opts;
     SkyDecoderOpts decoder_opts;
     SkyRenderOpts render_opts;
     SkyInputOpts input_opts;
-    SkyGlobalOpts global;
+    SkyStatsOutOpts stats_opts;
+    SkyCli *cli;               /* for the host's own settings ([host NAME]) */
     const char *host_arg, *app_arg;
     char config_dir[4096];
     char err[1600];
@@ -187,31 +167,33 @@ static void on_signal(int sig)
     atomic_store(&g_cancel, true);
 }
 
-static void set_groups(Session *s, SkyOptGroup *g)
-{
-    g[0] = (SkyOptGroup){"Stream", stream_opts_table, &s->opts};
-    g[1] = (SkyOptGroup){"Video decoding", sky_decoder_opts_table, &s->decoder_opts};
-    g[2] = (SkyOptGroup){"Window", sky_render_opts_table, &s->render_opts};
-    g[3] = (SkyOptGroup){"Input", sky_input_opts_table, &s->input_opts};
-    g[4] = (SkyOptGroup){"Statistics and recording", stats_opts_table, &s->opts};
-    g[5] = (SkyOptGroup){"General", sky_global_opts_table, &s->global};
-}
-#define NGROUPS 6
+static const SkyOptGroup stream_groups[] = {
+    {"Stream", stream_opts_table, offsetof(Session, opts)},
+    {"Presentation", sky_presenter_opts_table, offsetof(Session, run_opts)},
+    {"Host", sky_host_client_opts_table, offsetof(Session, host_opts)},
+    {"Audio", sky_audio_opts_table, offsetof(Session, audio_opts)},
+    {"Video decoding", sky_decoder_opts_table, offsetof(Session, decoder_opts)},
+    {"Window", sky_render_opts_table, offsetof(Session, render_opts)},
+    {"Input", sky_input_opts_table, offsetof(Session, input_opts)},
+    {"Statistics and checks", sky_stats_out_opts_table, offsetof(Session, stats_opts)},
+    {"Recording", record_opts_table, offsetof(Session, opts)},
+    SKY_OPT_GROUP_END,
+};
 
-void sky_stream_usage(void)
+static void stream_usage(const char *verb)
 {
-    Session s;
-    SkyOptGroup groups[NGROUPS];
-    memset(&s, 0, sizeof(s));
-    set_groups(&s, groups);
+    (void)verb;
     printf("Usage: skylight stream [OPTIONS] HOST [APP]\n\n"
            "Launches APP (an id or a name; default: the app running on the host, else Desktop)\n"
            "on a paired host, or resumes it, and plays it: in a window, or --headless.\n"
            "Ctrl+C or closing the window ends the stream (the app keeps running on the host\n"
            "unless --quit-after; 'skylight stream HOST' resumes it).\n\n"
            "Shortcuts (Ctrl+Alt+Shift and): Q quit, S stats overlay, Z release or capture the\n"
-           "mouse, X fullscreen, M relative or absolute mouse. F11 also toggles fullscreen.\n");
-    sky_cli_print_groups(stdout, groups, NGROUPS);
+           "mouse, X fullscreen, M relative or absolute mouse. F11 also toggles fullscreen.\n\n"
+           "A [host NAME] section of the config file holds one host's settings (NAME: HOST as\n"
+           "typed, or the host's name, unique id or address); they apply once the host is\n"
+           "found, over the file's global lines; the command line wins over both.\n");
+    sky_cli_print_groups(stdout, &sky_stream_verb);
 }
 
 /* Main thread: the shortcuts the session carries out. */
@@ -303,7 +285,7 @@ static int slices_per_frame(const SkyDecoderOpts *d)
 static void fill_mode(Session *s)
 {
     StreamOpts *o = &s->opts;
-    if ((!o->width || !o->height || !o->fps) && !o->headless && !o->dry_run &&
+    if ((!o->width || !o->height || !o->fps) && !s->run_opts.headless && !o->dry_run &&
         SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) {
         SDL_DisplayMode dm;
         if (SDL_GetDesktopDisplayMode(0, &dm) == 0) {
@@ -409,7 +391,7 @@ static int stage_launch(Session *s)
         .fps = s->opts.fps,
         .sops = s->opts.sops,
         .local_audio = s->opts.local_audio,
-        .audio_channels = audio_channels[s->opts.audio],
+        .audio_channels = audio_channels[s->audio_opts.layout],
         .hdr = s->opts.hdr,
     };
     sky_applist_free(&apps);
@@ -443,7 +425,7 @@ static int stage_rtsp(Session *s)
                 .bitrate_kbps = s->opts.bitrate_kbps,
                 .ten_bit = s->opts.hdr,
                 .slices_per_frame = slices_per_frame(&s->decoder_opts),
-                .audio_channels = audio_channels[s->opts.audio],
+                .audio_channels = audio_channels[s->audio_opts.layout],
                 .packet_duration_ms = 5,
                 .ml_feature_flags = SKY_ML_FF_SESSION_ID_V1 | SKY_ML_FF_FEC_STATUS,
                 .color_space = 1, /* Rec. 709 */
@@ -451,7 +433,7 @@ static int stage_rtsp(Session *s)
         .codec_preference = codecs[s->opts.codec],
         .packet_size = s->opts.packet_size,
         .encryption_wanted = SKY_ENC_AUDIO | (s->opts.encrypt ? SKY_ENC_VIDEO : 0),
-        .timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
+        .timeout_ms = (int64_t)(s->host_opts.timeout_s * 1000),
         .cancel = &g_cancel,
     };
     return sky_rtsp_client_handshake(&rc, &s->rtsp, s->err, sizeof(s->err));
@@ -471,15 +453,15 @@ static int stage_feedback(Session *s)
 
 static int stage_output(Session *s)
 {
-    int ret = sky_stats_out_create(&s->stats, s->opts.stats_json, sky_time_us());
+    int ret = sky_stats_out_create(&s->stats, s->stats_opts.stats_json, sky_time_us());
     if (ret < 0)
         return ret;
-    if (s->opts.frame_md5[0]) {
-        ret = sky_frame_md5_open(&s->md5, s->opts.frame_md5, (AVRational){1, s->opts.fps});
+    if (s->stats_opts.frame_md5[0]) {
+        ret = sky_frame_md5_open(&s->md5, s->stats_opts.frame_md5, (AVRational){1, s->opts.fps});
         if (ret < 0)
             return ret;
     }
-    if (!s->opts.headless) {
+    if (!s->run_opts.headless) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
             snprintf(s->err, sizeof(s->err), "no display to open a window on (%s); use "
                                              "--headless to stream without one",
@@ -528,10 +510,9 @@ static int stage_decoder(Session *s)
 
 static int stage_audio(Session *s)
 {
-    if (s->opts.audio == AUDIO_OFF)
+    if (s->audio_opts.layout == SKY_AUDIO_OFF)
         return 0;
-    SkyAudioOpts ao = {true, s->opts.audio_buffer_ms};
-    int ret = sky_audio_create(&s->audio, &ao, &s->rtsp.opus);
+    int ret = sky_audio_create(&s->audio, &s->audio_opts, &s->rtsp.opus);
     if (ret < 0)
         SKY_LOGW(TAG, "streaming without sound: %s", sky_strerror(ret));
     return 0;
@@ -542,7 +523,7 @@ static int stage_record(Session *s)
     if (!s->opts.record[0])
         return 0;
     SkyRecorderCfg rc = {s->opts.record, codec_id(s->rtsp.stream.codec), s->opts.width,
-                         s->opts.height, s->opts.audio != AUDIO_OFF, s->rtsp.opus};
+                         s->opts.height, s->audio_opts.layout != SKY_AUDIO_OFF, s->rtsp.opus};
     int ret = sky_recorder_open(&s->recorder, &rc);
     if (ret < 0)
         snprintf(s->err, sizeof(s->err), "cannot record to %s (see above)", s->opts.record);
@@ -557,7 +538,7 @@ static int stage_control(Session *s)
         .connect_data = s->rtsp.connect_data,
         .key = s->launch.rikey,
         .encrypted = (s->rtsp.stream.encryption_enabled & SKY_ENC_CONTROL_V2) != 0,
-        .connect_timeout_ms = (int64_t)(s->opts.timeout_s * 1000),
+        .connect_timeout_ms = (int64_t)(s->host_opts.timeout_s * 1000),
         .cancel = &g_cancel,
         .feedback = s->feedback,
     };
@@ -686,7 +667,8 @@ static int teardown(Session *s)
         sky_stats_out_finish(s->stats, sky_time_us(), af.active ? &af : NULL,
                              nf.active ? &nf : NULL, text, sizeof(text));
         if (backend)
-            fprintf(strcmp(s->opts.stats_json, "-") == 0 || strcmp(s->opts.frame_md5, "-") == 0
+            fprintf(strcmp(s->stats_opts.stats_json, "-") == 0 ||
+                            strcmp(s->stats_opts.frame_md5, "-") == 0
                         ? stderr
                         : stdout,
                     "summary: %s; decoder %s\n", text, backend_name);
@@ -709,7 +691,7 @@ static bool explain_end(Session *s, SkyPresenterEnd why, char *out, size_t cap)
         return false;
     }
     if (why == SKY_PRESENTER_END_DURATION) {
-        snprintf(out, cap, "stream ended after %.3g s (--duration)", s->opts.duration_s);
+        snprintf(out, cap, "stream ended after %.3g s (--duration)", s->run_opts.duration_s);
         return false;
     }
     if (s->video && sky_video_stream_failed(s->video, &vend)) {
@@ -737,15 +719,27 @@ static int open_host(Session *s)
         return ret;
     }
     SkyHostClientCfg hc = {s->config_dir, s->id, s->host_arg,
-                           (int64_t)(s->opts.timeout_s * 1000), &g_cancel};
-    return sky_host_client_open(&s->hc, &hc, s->err, sizeof(s->err));
+                           (int64_t)(s->host_opts.timeout_s * 1000), &g_cancel};
+    ret = sky_host_client_open(&s->hc, &hc, s->err, sizeof(s->err));
+    if (ret < 0)
+        return ret;
+    /* The host's own settings ([host NAME] in the config file), under the command line. */
+    const SkyServerInfo *si = sky_host_client_info(s->hc);
+    const SkyKnownHost *known = sky_host_client_known(s->hc);
+    const char *names[] = {s->host_arg, si->hostname, si->uniqueid, known ? known->name : NULL,
+                           sky_host_client_address(s->hc), sky_host_client_addr(s->hc)->host};
+    if (sky_cli_apply_host(s->cli, names, sizeof(names) / sizeof(names[0])) > 0)
+        sky_host_client_set_timeout(s->hc, (int64_t)(s->host_opts.timeout_s * 1000));
+    return 0;
 }
 
 static int run(Session *s)
 {
     int ret = open_host(s);
-    if (ret == 0)
+    if (ret == 0) {
+        fill_mode(s); /* after the host's settings: they may set the mode */
         ret = check_host(s);
+    }
     if (ret == 0)
         ret = stage_launch(s);
     if (ret < 0)
@@ -779,10 +773,10 @@ static int run(Session *s)
     printf("Streaming %s from %s (%dx%d at %d fps, %s, %d kb/s)%s\n", s->app_title,
            sky_host_client_info(s->hc)->hostname, s->opts.width, s->opts.height, s->opts.fps,
            sky_sdp_codec_name(s->rtsp.stream.codec),
-           s->opts.bitrate_kbps, s->opts.headless ? " headless" : "");
+           s->opts.bitrate_kbps, s->run_opts.headless ? " headless" : "");
     fflush(stdout);
     SkyPresenterEnd why;
-    ret = sky_presenter_run(s->presenter, s->opts.duration_s, &why);
+    ret = sky_presenter_run(s->presenter, s->run_opts.duration_s, &why);
     if (ret < 0) {
         snprintf(s->err, sizeof(s->err), "the decoder cannot go on: %s", sky_strerror(ret));
         return ret;
@@ -804,7 +798,7 @@ static void quit_app(Session *s)
     char err[512];
     g_quit = 0; /* from here on, Ctrl+C stops asking */
     atomic_store(&g_cancel, false);
-    int64_t give_up = sky_time_us() + (int64_t)(s->opts.timeout_s * 1e6);
+    int64_t give_up = sky_time_us() + (int64_t)(s->host_opts.timeout_s * 1e6);
     while (sky_host_client_quit(s->hc, err, sizeof(err)) < 0) {
         if (g_quit || sky_time_us() >= give_up) {
             SKY_LOGW(TAG, "could not quit the app on the host: %s", err);
@@ -814,27 +808,24 @@ static void quit_app(Session *s)
     }
 }
 
-int sky_stream_main(int argc, char **argv)
+static int stream_main(int argc, char **argv)
 {
     Session *s = calloc(1, sizeof(*s));
     if (!s)
         return 1;
-    SkyOptGroup groups[NGROUPS];
-    set_groups(s, groups);
     const char *pos[2];
     size_t npos;
     bool help;
     int status = 1;
-    if (sky_cli_parse(argc, argv, groups, NGROUPS, pos, 2, &npos, &help) < 0) {
+    if (sky_cli_parse(&s->cli, &sky_stream_verb, s, argc, argv, pos, 2, &npos, &help) < 0) {
         status = 2;
         goto done;
     }
     if (help) {
-        sky_stream_usage();
+        stream_usage("stream");
         status = 0;
         goto done;
     }
-    sky_log_set_level((SkyLogLevel)s->global.log_level);
     if (npos < 1) {
         fprintf(stderr, "skylight stream: which host? (skylight stream --help)\n");
         status = 2;
@@ -848,7 +839,6 @@ int sky_stream_main(int argc, char **argv)
         fprintf(stderr, "skylight stream: cannot initialise libcurl\n");
         goto done;
     }
-    fill_mode(s);
     int ret = run(s);
     int t = teardown(s);
     if (s->opts.quit_after && s->launched && s->hc)
@@ -865,6 +855,9 @@ int sky_stream_main(int argc, char **argv)
     sky_http_global_cleanup();
     SDL_Quit();
 done:
+    sky_cli_destroy(&s->cli);
     free(s);
     return status;
 }
+
+const SkyVerb sky_stream_verb = {"stream", stream_groups, true, stream_main, stream_usage};

@@ -2,9 +2,10 @@
 #ifndef SKY_CLIENT_STREAM_H
 #define SKY_CLIENT_STREAM_H
 
-/* Runs the verb (argv[0] is "stream"). Returns the exit status: 0 the stream ended normally
+#include "client/cli.h"
+
+/* The verb: its option groups; its main returns the exit status: 0 the stream ended normally
  * (the user, the host's app, --duration, --dry-run), 1 it failed, 2 usage errors. */
-int sky_stream_main(int argc, char **argv);
-void sky_stream_usage(void);
+extern const SkyVerb sky_stream_verb;
 
 #endif

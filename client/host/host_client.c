@@ -21,6 +21,12 @@
 #define LAUNCH_TIMEOUT_MS 60000
 #define UNPAIR_TIMEOUT_MS 3000
 
+const SkyOpt sky_host_client_opts_table[] = {
+    {"timeout", SKY_OPT_DOUBLE, offsetof(SkyHostClientOpts, timeout_s), 0, 0.1, 600, NULL, "10",
+     "SECONDS", "give up on a host that does not answer within this"},
+    SKY_OPT_END,
+};
+
 struct SkyHostClient {
     SkyHostClientCfg cfg;
     SkyHostAddr addr;            /* where the host answered */
@@ -249,6 +255,11 @@ void sky_host_client_destroy(SkyHostClient **phc)
     sky_known_host_clear(&hc->host);
     free(hc);
     *phc = NULL;
+}
+
+void sky_host_client_set_timeout(SkyHostClient *hc, int64_t timeout_ms)
+{
+    hc->cfg.timeout_ms = timeout_ms;
 }
 
 const SkyServerInfo *sky_host_client_info(const SkyHostClient *hc)

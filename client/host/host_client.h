@@ -14,7 +14,15 @@
 
 #include "client/host/hosts.h"
 #include "client/host/identity.h"
+#include "common/core/opts.h"
 #include "common/proto/hostapi.h"
+
+/* The options of every verb that talks to a host. */
+typedef struct SkyHostClientOpts {
+    double timeout_s;           /* --timeout: for SkyHostClientCfg.timeout_ms and the like */
+} SkyHostClientOpts;
+
+extern const SkyOpt sky_host_client_opts_table[];
 
 typedef struct SkyHostClientCfg {
     const char *config_dir;     /* where known hosts live */
@@ -32,6 +40,8 @@ typedef struct SkyHostClient SkyHostClient;
 int sky_host_client_open(SkyHostClient **out, const SkyHostClientCfg *cfg, char *err,
                          size_t errlen);
 void sky_host_client_destroy(SkyHostClient **hc);
+/* The per-request timeout from now on (a host's own settings may change it once found). */
+void sky_host_client_set_timeout(SkyHostClient *hc, int64_t timeout_ms);
 
 /* What the host said about itself (the HTTPS answer when paired). */
 const SkyServerInfo *sky_host_client_info(const SkyHostClient *hc);

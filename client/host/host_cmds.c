@@ -27,19 +27,12 @@
 #define TAG "skylight"
 
 typedef struct HostCmdOpts {
-    double timeout_s;
     char pin[16];
     double pin_timeout_s;
     bool json;
     int wol_port;
     char mac[32];
 } HostCmdOpts;
-
-static const SkyOpt host_opts_table[] = {
-    {"timeout", SKY_OPT_DOUBLE, offsetof(HostCmdOpts, timeout_s), 0, 0.1, 600, NULL, "10",
-     "SECONDS", "give up on a host that does not answer within this"},
-    SKY_OPT_END,
-};
 
 static const SkyOpt pair_opts_table[] = {
     {"pin", SKY_OPT_STRING, offsetof(HostCmdOpts, pin), sizeof(((HostCmdOpts *)0)->pin), 0, 0,
@@ -66,20 +59,18 @@ static const SkyOpt wake_opts_table[] = {
 typedef struct Ctx Ctx;
 
 typedef struct HostCmd {
-    const char *name;
+    SkyVerb verb;              /* name and option groups */
     const char *args;
     const char *summary;
     size_t min_pos, max_pos;
     bool contacts_host;        /* opens a SkyHostClient on pos[0] */
-    const SkyOpt *tables[3];   /* verb-specific groups */
-    const char *titles[3];
     int (*run)(Ctx *c);
 } HostCmd;
 
 struct Ctx {
     const HostCmd *cmd;
     HostCmdOpts opts;
-    SkyGlobalOpts global;
+    SkyHostClientOpts host_opts;
     const char *pos[2];
     size_t npos;
     char config_dir[4096];
@@ -489,26 +480,41 @@ static int run_wake(Ctx *c)
 
 static int run_unpair_any(Ctx *c);
 
+/* The option groups of the verbs. */
+#define GROUP(title, table) {title, table, offsetof(Ctx, opts)}
+#define HOST_GROUP {"Host", sky_host_client_opts_table, offsetof(Ctx, host_opts)}
+static const SkyOptGroup pair_groups[] = {
+    GROUP("Pairing", pair_opts_table), HOST_GROUP, SKY_OPT_GROUP_END};
+static const SkyOptGroup host_groups[] = {HOST_GROUP, SKY_OPT_GROUP_END};
+static const SkyOptGroup json_groups[] = {GROUP("Output", json_opts_table), SKY_OPT_GROUP_END};
+static const SkyOptGroup json_host_groups[] = {
+    GROUP("Output", json_opts_table), HOST_GROUP, SKY_OPT_GROUP_END};
+static const SkyOptGroup wake_groups[] = {
+    GROUP("Wake-on-LAN", wake_opts_table), SKY_OPT_GROUP_END};
+
+static int host_cmd_main(int argc, char **argv);
+static void host_cmd_usage(const char *verb);
+#define VERB(name, groups) {name, groups, false, host_cmd_main, host_cmd_usage}
+
 static const HostCmd cmds[] = {
-    {"pair", "HOST", "pair with a host (once): shows a PIN to enter on the host", 1, 1, true,
-     {pair_opts_table}, {"Pairing"}, run_pair},
-    {"unpair", "HOST", "forget a host (pair again to use it)", 1, 1, false, {0}, {0},
+    {VERB("pair", pair_groups), "HOST", "pair with a host (once): shows a PIN to enter on the host",
+     1, 1, true, run_pair},
+    {VERB("unpair", host_groups), "HOST", "forget a host (pair again to use it)", 1, 1, false,
      run_unpair_any},
-    {"hosts", "", "list the hosts known here", 0, 0, false, {json_opts_table}, {"Output"},
-     run_hosts},
-    {"info", "HOST", "show a host's name, state, codecs, modes and version", 1, 1, true,
-     {json_opts_table}, {"Output"}, run_info},
-    {"list", "HOST", "list the apps a host offers", 1, 1, true, {json_opts_table}, {"Output"},
+    {VERB("hosts", json_groups), "", "list the hosts known here", 0, 0, false, run_hosts},
+    {VERB("info", json_host_groups), "HOST",
+     "show a host's name, state, codecs, modes and version", 1, 1, true, run_info},
+    {VERB("list", json_host_groups), "HOST", "list the apps a host offers", 1, 1, true,
      run_list},
-    {"quit", "HOST", "quit the app running on a host", 1, 1, true, {0}, {0}, run_quit},
-    {"wake", "HOST", "wake a sleeping host with wake-on-LAN", 1, 1, false, {wake_opts_table},
-     {"Wake-on-LAN"}, run_wake},
+    {VERB("quit", host_groups), "HOST", "quit the app running on a host", 1, 1, true, run_quit},
+    {VERB("wake", wake_groups), "HOST", "wake a sleeping host with wake-on-LAN", 1, 1, false,
+     run_wake},
 };
 
 static const HostCmd *find_cmd(const char *verb)
 {
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-        if (strcmp(cmds[i].name, verb) == 0)
+        if (strcmp(cmds[i].verb.name, verb) == 0)
             return &cmds[i];
     return NULL;
 }
@@ -520,8 +526,8 @@ static int open_host(Ctx *c)
         snprintf(c->err, sizeof(c->err), "no usable client identity (see above)");
         return ret;
     }
-    SkyHostClientCfg hc = {c->config_dir, c->id, c->pos[0], (int64_t)(c->opts.timeout_s * 1000),
-                           &g_cancel};
+    SkyHostClientCfg hc = {c->config_dir, c->id, c->pos[0],
+                           (int64_t)(c->host_opts.timeout_s * 1000), &g_cancel};
     return sky_host_client_open(&c->hc, &hc, c->err, sizeof(c->err));
 }
 
@@ -537,72 +543,57 @@ static int run_unpair_any(Ctx *c)
     return unpair_offline(c);
 }
 
-static size_t set_groups(Ctx *c, SkyOptGroup *g)
+const SkyVerb *sky_host_cmd_verb(size_t i)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < 3 && c->cmd->tables[i]; i++)
-        g[n++] = (SkyOptGroup){c->cmd->titles[i], c->cmd->tables[i], &c->opts};
-    if (c->cmd->contacts_host || c->cmd->run == run_unpair_any)
-        g[n++] = (SkyOptGroup){"Host", host_opts_table, &c->opts};
-    g[n++] = (SkyOptGroup){"General", sky_global_opts_table, &c->global};
-    return n;
+    return i < sizeof(cmds) / sizeof(cmds[0]) ? &cmds[i].verb : NULL;
 }
 
-bool sky_host_cmd_exists(const char *verb)
+static void host_cmd_usage(const char *verb)
 {
-    return find_cmd(verb) != NULL;
-}
-
-void sky_host_cmd_usage(const char *verb)
-{
-    Ctx c;
-    SkyOptGroup groups[5];
-    memset(&c, 0, sizeof(c));
-    c.cmd = find_cmd(verb);
-    if (!c.cmd)
+    const HostCmd *cmd = find_cmd(verb);
+    if (!cmd)
         return;
-    size_t n = set_groups(&c, groups);
-    printf("Usage: skylight %s [OPTIONS]%s%s\n\n  %s\n", c.cmd->name, c.cmd->args[0] ? " " : "",
-           c.cmd->args, c.cmd->summary);
-    if (c.cmd->contacts_host || c.cmd->run == run_unpair_any || c.cmd->run == run_wake)
+    printf("Usage: skylight %s [OPTIONS]%s%s\n\n  %s\n", cmd->verb.name, cmd->args[0] ? " " : "",
+           cmd->args, cmd->summary);
+    if (cmd->contacts_host || cmd->run == run_unpair_any || cmd->run == run_wake)
         printf("\nHOST is a known host's name, or an address: NAME, IPv4, IPv6, with an optional\n"
                ":PORT (the host's HTTP port, 47989 by default; IPv6 with a port in brackets).\n");
-    sky_cli_print_groups(stdout, groups, n);
+    sky_cli_print_groups(stdout, &cmd->verb);
 }
 
 void sky_host_cmd_list(FILE *out)
 {
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         char left[32];
-        snprintf(left, sizeof(left), "%s %s", cmds[i].name, cmds[i].args);
+        snprintf(left, sizeof(left), "%s %s", cmds[i].verb.name, cmds[i].args);
         fprintf(out, "  %-16s %s\n", left, cmds[i].summary);
     }
 }
 
-int sky_host_cmd_main(int argc, char **argv)
+static int host_cmd_main(int argc, char **argv)
 {
     Ctx *c = calloc(1, sizeof(*c));
     if (!c)
         return 1;
     c->cmd = find_cmd(argv[0]);
-    SkyOptGroup groups[5];
-    size_t ngroups = set_groups(c, groups);
+    SkyCli *cli = NULL;
     bool help = false;
     int status = 1;
-    if (sky_cli_parse(argc, argv, groups, ngroups, c->pos, c->cmd->max_pos, &c->npos, &help) <
-        0) {
+    int parsed = sky_cli_parse(&cli, &c->cmd->verb, c, argc, argv, c->pos, c->cmd->max_pos,
+                               &c->npos, &help);
+    sky_cli_destroy(&cli); /* host sections are for `stream` */
+    if (parsed < 0) {
         status = 2;
         goto done;
     }
     if (help) {
-        sky_host_cmd_usage(c->cmd->name);
+        host_cmd_usage(c->cmd->verb.name);
         status = 0;
         goto done;
     }
-    sky_log_set_level((SkyLogLevel)c->global.log_level);
     if (c->npos < c->cmd->min_pos) {
-        fprintf(stderr, "skylight %s: missing %s (skylight %s --help)\n", c->cmd->name,
-                c->cmd->args, c->cmd->name);
+        fprintf(stderr, "skylight %s: missing %s (skylight %s --help)\n", c->cmd->verb.name,
+                c->cmd->args, c->cmd->verb.name);
         status = 2;
         goto done;
     }
@@ -619,8 +610,8 @@ int sky_host_cmd_main(int argc, char **argv)
         ret = c->cmd->run(c);
     if (ret < 0) {
         if (atomic_load(&g_cancel) && ret == SKY_ERR(ECANCELED))
-            snprintf(c->err, sizeof(c->err), "%s cancelled", c->cmd->name);
-        fprintf(stderr, "skylight %s: %s\n", c->cmd->name,
+            snprintf(c->err, sizeof(c->err), "%s cancelled", c->cmd->verb.name);
+        fprintf(stderr, "skylight %s: %s\n", c->cmd->verb.name,
                 c->err[0] ? c->err : sky_strerror(ret));
     } else {
         status = 0;

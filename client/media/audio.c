@@ -62,10 +62,14 @@
 #define MAX_DEVICE_FRAMES 2048
 
 const SkyOpt sky_audio_opts_table[] = {
-    {"audio", SKY_OPT_BOOL, offsetof(SkyAudioOpts, enabled), 0, 0, 0, NULL, "yes", NULL,
-     "play the Opus audio track (--no-audio: video only)"},
+    /* The yes/no words keep old configs and --no-audio working. */
+    {"audio", SKY_OPT_CHOICE, offsetof(SkyAudioOpts, layout), 0, 0, 0,
+     "stereo,yes,true,1,on|5.1|7.1|off,no,false,0", "stereo", NULL,
+     "the channels a stream asks the host for (play: any but off plays the file's track as "
+     "it is); off or --no-audio: no sound"},
     {"audio-buffer-ms", SKY_OPT_INT, offsetof(SkyAudioOpts, buffer_ms), 0, 5, 200, NULL, "20",
-     "MS", "target audio output latency, ring + device buffer, 5..200; more rides out jitter"},
+     "MS", "target audio output latency (ring + device buffer); more rides out jitter; a "
+     "stream adds the network jitter it measures on top"},
     SKY_OPT_END,
 };
 
@@ -465,8 +469,8 @@ static int open_device(SkyAudio *a)
 int sky_audio_create(SkyAudio **out, const SkyAudioOpts *opts, const SkyOpusConfig *cfg)
 {
     *out = NULL;
-    if (!opts || !cfg || opts->buffer_ms < 5 || opts->buffer_ms > 200 ||
-        sky_opus_config_validate(cfg) < 0) {
+    if (!opts || !cfg || opts->buffer_ms < 5 || opts->buffer_ms > 200 || opts->layout < 0 ||
+        opts->layout >= SKY_AUDIO_OFF || sky_opus_config_validate(cfg) < 0) {
         SKY_LOGE(TAG, "invalid audio settings or Opus layout");
         return SKY_ERR(EINVAL);
     }

@@ -16,8 +16,16 @@
 #include "common/media/opus_config.h"
 #include "common/media/timeline.h"
 
+/* --audio: the channels a stream asks the host for, or no sound. */
+typedef enum SkyAudioLayout {
+    SKY_AUDIO_STEREO,
+    SKY_AUDIO_51,
+    SKY_AUDIO_71,
+    SKY_AUDIO_OFF,
+} SkyAudioLayout;
+
 typedef struct SkyAudioOpts {
-    bool enabled;      /* --audio / --no-audio */
+    int layout;        /* SkyAudioLayout; play: any but off plays the file's track as it is */
     int buffer_ms;     /* target output buffer (ring + device), ms, 5..200 */
 } SkyAudioOpts;
 
@@ -28,8 +36,8 @@ typedef struct SkyAudio SkyAudio;
 /* Creates the decoder, opens the default SDL audio device (initialising SDL's audio subsystem)
  * and starts the audio thread. The SDL driver comes from SDL_AUDIODRIVER as usual (tests use
  * "dummy" or "disk"). Returns 0, SKY_ERR(ENODEV) if no device could be opened (SDL's message is
- * logged), SKY_ERR(EINVAL) for bad options or a config that does not validate. Neither opts nor
- * cfg is kept. */
+ * logged), SKY_ERR(EINVAL) for bad options (layout off included) or a config that does not
+ * validate. Neither opts nor cfg is kept. */
 int sky_audio_create(SkyAudio **out, const SkyAudioOpts *opts, const SkyOpusConfig *cfg);
 /* Aborts the packet queue, joins the audio thread, closes the device and quits the SDL audio
  * subsystem it started; packets still queued are discarded. Accepts NULL; NULLs the pointer. */

@@ -1,11 +1,17 @@
-"""The command line and the config file: --version, --help, usage errors (exit 2, one line),
-$XDG_CONFIG_HOME/skylight/skylight.conf, --config FILE, and the command line winning."""
+"""The command line and the config file: --version, --help, usage errors (exit 2, one line)
+with suggestions, $XDG_CONFIG_HOME/skylight/skylight.conf shared by every verb (typos warned
+about with their line), --config FILE, [host NAME] sections, and the command line winning.
+
+The cases that stream talk to the test host (SKY_TESTHOST) with --dry-run."""
 
 import os
 import re
+import sys
 
-import skytest
-from skytest import check
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import skytest  # noqa: E402
+from skytest import check  # noqa: E402
+from testhost import Client, TestHost  # noqa: E402
 
 NO_DISPLAY = ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")
 
@@ -26,12 +32,13 @@ def help_lists_verbs(ctx):
 
 def play_help(ctx):
     r = ctx.skylight_run(["play", "--help"], expect_rc=0)
-    for group in ("Play:", "Video decoding:", "Window:", "Audio:", "Statistics and checks:",
-                  "General:"):
+    for group in ("Play:", "Presentation:", "Video decoding:", "Window:", "Audio:",
+                  "Statistics and checks:", "General:"):
         check(re.search(r"^%s$" % re.escape(group), r.out, re.M), "no group '%s'" % group, r)
     for opt, default in (("--decoder=MODE", "auto"), ("--log-level=MODE", "info"),
                          ("--[no-]pacing", "yes"), ("--[no-]headless", "no"),
-                         ("--duration=SECONDS", "0"), ("--audio-buffer-ms=MS", "20")):
+                         ("--duration=SECONDS", "0"), ("--audio-buffer-ms=MS", "20"),
+                         ("--audio=MODE", "stereo")):
         check(re.search(r"^\s+%s\s.*\[default: %s\]$" % (re.escape(opt), re.escape(default)),
                         r.out, re.M), "'%s' is not listed with [default: %s]" % (opt, default), r)
     r2 = ctx.skylight_run(["help", "play"], expect_rc=0)
@@ -58,6 +65,49 @@ def usage_errors(ctx):
     usage_error(ctx, ["play", "--headless", "--duration"], "--duration")
     usage_error(ctx, ["play", "--headless"], "file")
     usage_error(ctx, ["play", f, f], "unexpected argument")
+
+
+def suggestions(ctx):
+    """An unknown option names the nearest one; another verb's option says whose it is."""
+    f = ctx.sample("h264.mkv")
+    usage_error(ctx, ["stream", "--latency-mod", "balanced", "pc"],
+                "skylight stream: unknown option '--latency-mod' (did you mean '--latency-mode'?)")
+    usage_error(ctx, ["play", "--hedless", f],
+                "skylight play: unknown option '--hedless' (did you mean '--headless'?)")
+    usage_error(ctx, ["play", "--no-hedless", f], "(did you mean '--no-headless'?)")
+    usage_error(ctx, ["play", "--latency-mode", "balanced", f],
+                "skylight play: --latency-mode is a 'stream' option")
+    usage_error(ctx, ["list", "--latency-mod", "balanced", "pc"],
+                "(did you mean '--latency-mode', a 'stream' option?)")
+    usage_error(ctx, ["play", "--json", f], "--json is a 'hosts', 'info' and 'list' option")
+    usage_error(ctx, ["play", "--frobnicate", f], "(see skylight play --help)")
+    usage_error(ctx, ["strem", "pc"], "skylight: unknown verb 'strem' (did you mean 'stream'?)")
+
+
+def played_sound(r):
+    """Whether a play run's summary line reports audio."""
+    skytest.summary(r)
+    line = [l for l in r.out.splitlines() if l.startswith("summary: ")][0]
+    return "; audio " in line
+
+
+def audio_option(ctx):
+    """--audio is one option with one type for every verb: a choice (stereo|5.1|7.1|off) that
+    still takes the yes/no words of the old play flag, on the command line and in the file."""
+    clip = ctx.sample("h264_opus.mkv")
+    usage_error(ctx, ["play", "--audio", "mono", clip], "'mono' is not one of stereo|5.1|7.1|off")
+    for args, sound in ((["--no-audio"], False), (["--audio=no"], False),
+                        (["--audio", "off"], False), ([], True), (["--audio=yes"], True),
+                        (["--audio", "5.1"], True)):
+        r = ctx.skylight_run(["play", "--headless", "--no-pacing"] + args + [clip], expect_rc=0)
+        check(played_sound(r) == sound, "%s: sound %s expected" % (args, sound), r)
+    for text, sound in (("audio = no\n", False), ("audio = false\n", False),
+                        ("audio = off\n", False), ("audio = yes\n", True),
+                        ("audio = 7.1\n", True)):
+        env, _ = xdg_with(ctx, text)
+        r = ctx.skylight_run(["play", "--headless", "--no-pacing", clip], env=env, expect_rc=0)
+        check(played_sound(r) == sound, "%r: sound %s expected" % (text, sound), r)
+        check("warn:" not in r.err, "%r gave a warning" % text, r)
 
 
 def write(path, text):
@@ -112,7 +162,9 @@ def command_line_wins(ctx):
 def malformed_config(ctx):
     for text, line in (("log-level = error\nthis is not an option line\n", 2),
                        ("# comment\nlog-level = error\ndecoder = warp-drive\n", 3),
-                       ("duration = -1\n", 1)):
+                       ("duration = -1\n", 1), ("[host pc\nfps = 1\n", 1),
+                       ("# play checks the values of its own keys only\nfps = fast\n"
+                        "latency-mode = warp\nduration = soon\n", 4)):
         env, conf = xdg_with(ctx, text)
         r = headless(ctx, env=env, expect_rc=2)
         lines = r.err.splitlines()
@@ -135,7 +187,114 @@ def explicit_config(ctx):
           "a missing --config file should be a one-line error naming it", r)
 
 
+def warnings(r):
+    return [l for l in r.err.splitlines() if "warn:" in l]
+
+
+def check_one_typo_warning(r, conf, line):
+    w = warnings(r)
+    check(len(w) == 1, "expected exactly one warning (the typo's)", r)
+    want = "[config] warn: %s:%d: unknown option 'bitrat' (did you mean 'bitrate'?)" % (conf,
+                                                                                      line)
+    check(w[0] == want, "the warning should be %r" % want, r)
+
+
+def paired(ctx, **host_args):
+    host = TestHost(ctx, ["--pin", "1234"] + sum((["--" + k.replace("_", "-"), v]
+                                                  for k, v in host_args.items()), []),
+                    state="host-" + host_args.get("hostname", "default"))
+    return host
+
+
+def one_config_every_verb(ctx):
+    """A config file valid for one verb loads for every verb: `audio = off` (play and stream),
+    `latency-mode = balanced` (stream only) and a typo load for play, stream and list, each
+    with one warning, for the typo, naming its line and the nearest option."""
+    host = paired(ctx)
+    c = Client(ctx)
+    try:
+        c.pair(host)
+        conf = os.path.join(c.dir, "skylight.conf")
+        write(conf, "# shared by every verb\naudio = off\nlatency-mode = balanced\n"
+                    "bitrat = 5000\n")
+        r = ctx.skylight_run(["play", "--headless", "--no-pacing", ctx.sample("h264_opus.mkv")],
+                             env=c.env(), expect_rc=0)
+        check_one_typo_warning(r, conf, 4)
+        check(not played_sound(r), "audio = off should silence play", r)
+        r = c.run("stream", host.addr, "--dry-run", expect_rc=0)
+        check_one_typo_warning(r, conf, 4)
+        check("Launched Desktop" in r.out, "no dry-run launch", r)
+        r = c.run("list", host.addr, expect_rc=0)
+        check_one_typo_warning(r, conf, 4)
+        check("Steam Big Picture" in r.out, "no app list", r)
+        # --log-level error silences the warning.
+        r = c.run("list", host.addr, "--log-level", "error", expect_rc=0)
+        check(warnings(r) == [], "--log-level error should silence the warning", r)
+    finally:
+        host.stop()
+
+
+def launch_mode(host, after):
+    ev = host.wait_for("launch ", after=after)
+    return re.search(r" mode=(\S+)", ev).group(1), re.search(r" surround=(\d+)", ev).group(1)
+
+
+def host_sections(ctx):
+    """[host NAME] values apply when streaming from that host (NAME: the host's name, or its
+    address), over the global ones; the command line still wins; another host's section does
+    not apply; verbs other than stream skip the sections."""
+    a = paired(ctx)
+    b = paired(ctx, hostname="other-box")
+    c = Client(ctx)
+    try:
+        c.pair(a)
+        c.pair(b)
+        conf = os.path.join(c.dir, "skylight.conf")
+        write(conf, "fps = 50\n"
+                    "\n"
+                    "[host skylight-testhost]  # by the host's name\n"
+                    "width = 1024\n"
+                    "height = 576\n"
+                    "audio = 5.1\n"
+                    "\n"
+                    "[host %s]  # by the address as typed\n"
+                    "width = 800\n"
+                    "height = 600\n"
+                    "fps = 40\n"
+                    "json = yes  # list's option: skipped by stream, and list skips sections\n"
+                    % b.addr)
+        stereo, surround51 = str(0x3 << 16 | 2), str(0x3F << 16 | 6)
+        for args, want in (([], ("1024x576x50", surround51)),
+                           (["--fps", "24", "--audio", "stereo"], ("1024x576x24", stereo))):
+            mark = a.mark()
+            r = c.run("stream", a.addr, "--dry-run", *args, expect_rc=0)
+            check(warnings(r) == [], "no warning expected", r)
+            got = launch_mode(a, mark)
+            check(got == want, "launch with %s: mode and surround %s, expected %s"
+                  % (args, got, want), r)
+            c.run("quit", a.addr, expect_rc=0)
+            a.wait_for("cancel", after=mark)
+        mark = b.mark()
+        r = c.run("stream", b.addr, "--dry-run", expect_rc=0)
+        got = launch_mode(b, mark)
+        check(got == ("800x600x40", stereo), "host b: %s" % (got,), r)
+        # Typed by its known name, b is found at the address its section names.
+        c.run("quit", b.addr, expect_rc=0)
+        mark = b.mark()
+        r = c.run("stream", "other-box", "--dry-run", "--log-level", "verbose", expect_rc=0)
+        got = launch_mode(b, mark)
+        check(got == ("800x600x40", stereo), "other-box by name: %s" % (got,), r)
+        check(re.search(r"\[config\] verbose: .*:11: \[host %s\] fps = 40$" % re.escape(b.addr),
+                        r.err, re.M), "the values applied are logged at verbose level", r)
+        r = c.run("list", b.addr, expect_rc=0)
+        check(not r.out.lstrip().startswith("{"), "list applied a host section's json", r)
+    finally:
+        a.stop()
+        b.stop()
+
+
 if __name__ == "__main__":
-    skytest.main([version, help_lists_verbs, play_help, usage_errors, config_file_applies,
-                  config_option_changes_behaviour, command_line_wins, malformed_config,
-                  explicit_config])
+    skytest.main([version, help_lists_verbs, play_help, usage_errors, suggestions,
+                  audio_option, config_file_applies, config_option_changes_behaviour,
+                  command_line_wins, malformed_config, explicit_config, one_config_every_verb,
+                  host_sections])

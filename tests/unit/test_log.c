@@ -13,35 +13,7 @@
 
 #include "common/core/error.h"
 #include "common/core/log.h"
-
-static char captured[16384];
-static int saved_fd = -1;
-static FILE *capture_file;
-
-static void capture_begin(void)
-{
-    fflush(stderr);
-    capture_file = tmpfile();
-    assert_non_null(capture_file);
-    saved_fd = dup(STDERR_FILENO);
-    assert_true(saved_fd >= 0);
-    assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
-}
-
-/* Restores stderr and returns what was written since capture_begin(). */
-static const char *capture_end(void)
-{
-    fflush(stderr);
-    assert_true(dup2(saved_fd, STDERR_FILENO) >= 0);
-    close(saved_fd);
-    saved_fd = -1;
-    rewind(capture_file);
-    size_t n = fread(captured, 1, sizeof(captured) - 1, capture_file);
-    captured[n] = '\0';
-    fclose(capture_file);
-    capture_file = NULL;
-    return captured;
-}
+#include "tests/unit/stderr_capture.h"
 
 static int count_lines(const char *s)
 {
@@ -90,7 +62,7 @@ static void test_format_and_filter(void **state)
 {
     (void)state;
     sky_log_set_level(SKY_LOG_INFO);
-    capture_begin();
+    tstderr_begin();
     SKY_LOGE("net", "error %d", 1);
     SKY_LOGW("net", "warn %s", "two");
     SKY_LOGI("dec", "info");
@@ -98,7 +70,7 @@ static void test_format_and_filter(void **state)
     SKY_LOGD("dec", "debug: not shown");
     SKY_LOGI("dec", "ends in a newline\n");
     SKY_LOGI("dec", "ends in two\n\n");
-    const char *out = capture_end();
+    const char *out = tstderr_end();
     assert_string_equal(out, "[net] error: error 1\n"
                              "[net] warn: warn two\n"
                              "[dec] info: info\n"
@@ -106,15 +78,15 @@ static void test_format_and_filter(void **state)
                              "[dec] info: ends in two\n");
 
     sky_log_set_level(SKY_LOG_DEBUG);
-    capture_begin();
+    tstderr_begin();
     SKY_LOGD("x", "now %s", "shown");
-    out = capture_end();
+    out = tstderr_end();
     assert_string_equal(out, "[x] debug: now shown\n");
 
     sky_log_set_level(SKY_LOG_ERROR);
-    capture_begin();
+    tstderr_begin();
     SKY_LOGW("x", "hidden");
-    out = capture_end();
+    out = tstderr_end();
     assert_string_equal(out, "");
 }
 
@@ -125,11 +97,11 @@ static void test_long_message_truncated(void **state)
     assert_non_null(big);
     memset(big, 'z', 2999);
     big[2999] = '\0';
-    capture_begin();
+    tstderr_begin();
     SKY_LOGW("long", "%s", big);
     SkyLogLimit lim = {0, 0, 7};
     sky_log_limited(&lim, 0, SKY_LOG_WARN, "long", "%s", big);
-    const char *out = capture_end();
+    const char *out = tstderr_end();
     /* Two lines, each cut to fit the 1 KiB line buffer, each ending in exactly one newline. */
     assert_int_equal(count_lines(out), 2);
     const char *nl = strchr(out, '\n');
@@ -145,7 +117,7 @@ static void test_rate_limiter(void **state)
     (void)state;
     sky_log_set_level(SKY_LOG_INFO);
     SkyLogLimit lim = SKY_LOG_LIMIT_INIT;
-    capture_begin();
+    tstderr_begin();
     /* The burst: five messages get through however close together. */
     for (int i = 0; i < 5; i++)
         sky_log_limited(&lim, 100 + i, SKY_LOG_WARN, "net", "lost packet %d", i);
@@ -154,12 +126,12 @@ static void test_rate_limiter(void **state)
         sky_log_limited(&lim, 200 + i * 1000, SKY_LOG_WARN, "net", "lost packet x%d", i);
     sky_log_limited(&lim, 104 + 1000000 - 1, SKY_LOG_WARN, "net", "lost packet late");
     assert_int_equal(lim.suppressed, 13);
-    const char *out = capture_end();
+    const char *out = tstderr_end();
     assert_int_equal(count_lines(out), 5);
     assert_null(strstr(out, "suppressed"));
     assert_null(strstr(out, "x0"));
 
-    capture_begin();
+    tstderr_begin();
     /* A second on: one message, carrying the count, and the count starts again. */
     sky_log_limited(&lim, 104 + 1000000, SKY_LOG_WARN, "net", "lost packet %d", 99);
     assert_int_equal(lim.suppressed, 0);
@@ -167,7 +139,7 @@ static void test_rate_limiter(void **state)
     sky_log_limited(&lim, 104 + 2000000, SKY_LOG_WARN, "net", "lost packet %d", 101);
     /* A quiet second: the next message has no suffix. */
     sky_log_limited(&lim, 104 + 4000000, SKY_LOG_WARN, "net", "lost packet %d", 102);
-    out = capture_end();
+    out = tstderr_end();
     assert_string_equal(out, "[net] warn: lost packet 99 (13 similar suppressed)\n"
                              "[net] warn: lost packet 101 (1 similar suppressed)\n"
                              "[net] warn: lost packet 102\n");
@@ -178,34 +150,34 @@ static void test_rate_limiter_newline_and_level(void **state)
     (void)state;
     sky_log_set_level(SKY_LOG_INFO);
     SkyLogLimit lim = {0, 1, 0};
-    capture_begin();
+    tstderr_begin();
     sky_log_limited(&lim, 0, SKY_LOG_WARN, "a", "drop\n");
     sky_log_limited(&lim, 10, SKY_LOG_WARN, "a", "drop\n");
     sky_log_limited(&lim, 20, SKY_LOG_WARN, "a", "drop\n");
     /* The count goes on the same line, even when the message ended in a newline. */
     sky_log_limited(&lim, 1000000, SKY_LOG_WARN, "a", "drop\n");
-    const char *out = capture_end();
+    const char *out = tstderr_end();
     assert_string_equal(out, "[a] warn: drop\n"
                              "[a] warn: drop (2 similar suppressed)\n");
 
     /* Messages below the level neither print nor use up the burst nor count as suppressed. */
     SkyLogLimit l2 = SKY_LOG_LIMIT_INIT;
-    capture_begin();
+    tstderr_begin();
     for (int i = 0; i < 20; i++)
         sky_log_limited(&l2, i, SKY_LOG_DEBUG, "b", "hidden");
-    out = capture_end();
+    out = tstderr_end();
     assert_string_equal(out, "");
     assert_int_equal(l2.burst_left, 5);
     assert_int_equal(l2.suppressed, 0);
 
     /* A zeroed limiter has no burst: one message, then one per second. */
     SkyLogLimit l3 = {0};
-    capture_begin();
+    tstderr_begin();
     sky_log_limited(&l3, 0, SKY_LOG_ERROR, "c", "one");
     sky_log_limited(&l3, 1, SKY_LOG_ERROR, "c", "two");
     sky_log_limited(&l3, 999999, SKY_LOG_ERROR, "c", "three");
     sky_log_limited(&l3, 1000000, SKY_LOG_ERROR, "c", "four");
-    out = capture_end();
+    out = tstderr_end();
     assert_string_equal(out, "[c] error: one\n"
                              "[c] error: four (2 similar suppressed)\n");
 }
