@@ -154,13 +154,13 @@ static int open_ctx(SkyThEncoder *e)
     set_colour(c, cfg->csc_mode);
     int ret = set_private(c, cfg);
     if (ret < 0) {
-        SKY_LOGE(TAG, "%s: cannot set its options: %s", name, av_err2str(ret));
+        SKY_LOGE(TAG, "%s: cannot set its options: %s", name, sky_strerror(ret));
         avcodec_free_context(&c);
         return ret;
     }
     if ((ret = avcodec_open2(c, e->codec, NULL)) < 0) {
         SKY_LOGE(TAG, "cannot open %s for %dx%d@%d: %s", name, cfg->width, cfg->height, cfg->fps,
-                 av_err2str(ret));
+                 sky_strerror(ret));
         avcodec_free_context(&c);
         return ret;
     }
@@ -252,7 +252,7 @@ static int reopen(SkyThEncoder *e)
             av_packet_unref(e->pkt); /* cannot happen with low-delay settings */
     }
     if (ret != AVERROR_EOF && ret < 0)
-        SKY_LOGW(TAG, "draining the encoder: %s", av_err2str(ret));
+        SKY_LOGW(TAG, "draining the encoder: %s", sky_strerror(ret));
     return open_ctx(e);
 }
 

@@ -185,11 +185,11 @@ int sky_th_host_init(SkyThHost *h, const SkyThCfg *cfg)
              cfg->appversion, h->n_apps);
     return 0;
 fail:
-    sky_th_host_destroy(h);
+    sky_th_host_cleanup(h);
     return ret;
 }
 
-void sky_th_host_destroy(SkyThHost *h)
+void sky_th_host_cleanup(SkyThHost *h)
 {
     if (!h->cfg)
         return;

@@ -113,7 +113,7 @@ typedef struct SkyThHost {
 /* Sets up the host from cfg (borrowed; must outlive the host): opens the state directory, builds
  * the app list. On failure everything is released and the reason logged. */
 int sky_th_host_init(SkyThHost *h, const SkyThCfg *cfg);
-void sky_th_host_destroy(SkyThHost *h);
+void sky_th_host_cleanup(SkyThHost *h);
 
 /* Marks the host as stopping and wakes every waiter. */
 void sky_th_host_stop(SkyThHost *h);

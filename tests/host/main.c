@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <libavutil/error.h>
 #include <libavutil/log.h>
 
 #include "common/proto/control.h"
@@ -391,6 +392,7 @@ int main(int argc, char **argv)
     sky_log_set_level((SkyLogLevel)cfg.log_level);
     /* The encoders' own chatter: errors only (SVT-AV1 reads SVT_LOG; set before any thread). */
     av_log_set_level(cfg.log_level >= SKY_LOG_DEBUG ? AV_LOG_VERBOSE : AV_LOG_ERROR);
+    sky_error_set_describer(av_strerror);
     setenv("SVT_LOG", cfg.log_level >= SKY_LOG_VERBOSE ? "3" : "1", 0);
 
     /* Signals arrive through a signalfd in this thread only; the threads started below inherit
@@ -410,10 +412,10 @@ int main(int argc, char **argv)
         close(sfd);
         return 1;
     }
-    if (sky_th_stream_start(&st, &host) < 0 || sky_th_server_start(&srv, &host) < 0) {
+    if (sky_th_stream_create(&st, &host) < 0 || sky_th_server_create(&srv, &host) < 0) {
         sky_th_host_stop(&host);
-        sky_th_stream_stop(&st);
-        sky_th_host_destroy(&host);
+        sky_th_stream_destroy(&st);
+        sky_th_host_cleanup(&host);
         close(sfd);
         return 1;
     }
@@ -424,9 +426,9 @@ int main(int argc, char **argv)
     run(&host, st, sfd);
 
     sky_th_host_stop(&host);
-    sky_th_stream_stop(&st);
-    sky_th_server_stop(&srv);
-    sky_th_host_destroy(&host);
+    sky_th_stream_destroy(&st);
+    sky_th_server_destroy(&srv);
+    sky_th_host_cleanup(&host);
     close(sfd);
     SKY_LOGI(TAG, "stopped");
     return 0;

@@ -419,7 +419,7 @@ static void *rtsp_main(void *arg)
     return NULL;
 }
 
-int sky_th_rtsp_start(SkyThRtsp **out, SkyThHost *h, int listen_fd, const uint16_t ports[3],
+int sky_th_rtsp_create(SkyThRtsp **out, SkyThHost *h, int listen_fd, const uint16_t ports[3],
                       SkyThAnnounceFn fn, void *opaque)
 {
     *out = NULL;
@@ -445,7 +445,7 @@ int sky_th_rtsp_start(SkyThRtsp **out, SkyThHost *h, int listen_fd, const uint16
     return 0;
 }
 
-void sky_th_rtsp_stop(SkyThRtsp **pr)
+void sky_th_rtsp_destroy(SkyThRtsp **pr)
 {
     SkyThRtsp *r = *pr;
     if (!r)

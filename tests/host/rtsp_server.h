@@ -63,9 +63,9 @@ typedef struct SkyThRtsp SkyThRtsp;
 
 /* Takes the listening socket (it closes it) and starts the RTSP thread. announce runs on that
  * thread. */
-int sky_th_rtsp_start(SkyThRtsp **out, SkyThHost *h, int listen_fd, const uint16_t ports[3],
+int sky_th_rtsp_create(SkyThRtsp **out, SkyThHost *h, int listen_fd, const uint16_t ports[3],
                       SkyThAnnounceFn announce, void *opaque);
 /* Stops and joins the thread, closes the socket. Accepts NULL; NULLs the pointer. */
-void sky_th_rtsp_stop(SkyThRtsp **r);
+void sky_th_rtsp_destroy(SkyThRtsp **r);
 
 #endif

@@ -509,7 +509,7 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-int sky_th_server_start(SkyThServer **out, SkyThHost *h)
+int sky_th_server_create(SkyThServer **out, SkyThHost *h)
 {
     *out = NULL;
     int ret;
@@ -539,11 +539,11 @@ int sky_th_server_start(SkyThServer **out, SkyThHost *h)
     return 0;
 fail:
     sky_th_host_stop(h);
-    sky_th_server_stop(&srv);
+    sky_th_server_destroy(&srv);
     return ret;
 }
 
-void sky_th_server_stop(SkyThServer **ps)
+void sky_th_server_destroy(SkyThServer **ps)
 {
     SkyThServer *srv = *ps;
     if (!srv)

@@ -360,12 +360,12 @@ int sky_th_stream_command(SkyThStream *st, SkyThEnd how, uint32_t code)
     return ret;
 }
 
-void sky_th_stream_stop(SkyThStream **pst)
+void sky_th_stream_destroy(SkyThStream **pst)
 {
     SkyThStream *st = *pst;
     if (!st)
         return;
-    sky_th_rtsp_stop(&st->rtsp);
+    sky_th_rtsp_destroy(&st->rtsp);
     pthread_mutex_lock(&st->lock);
     SkyThSession *s = st->session;
     st->session = NULL;
@@ -398,7 +398,7 @@ static int parse_impair(const char *opt, const char *spec, SkyImpairCfg *out)
     return ret;
 }
 
-int sky_th_stream_start(SkyThStream **out, SkyThHost *h)
+int sky_th_stream_create(SkyThStream **out, SkyThHost *h)
 {
     *out = NULL;
     const SkyThCfg *cfg = h->cfg;
@@ -424,7 +424,7 @@ int sky_th_stream_start(SkyThStream **out, SkyThHost *h)
         (ret = bind_socket(cfg, cfg->rtsp_port, SOCK_STREAM, "RTSP", &rtsp_fd, &h->rtsp_port)) < 0)
         goto fail;
     uint16_t ports[3] = {h->video_port, h->audio_port, h->control_port};
-    ret = sky_th_rtsp_start(&st->rtsp, h, rtsp_fd, ports, on_announce, st);
+    ret = sky_th_rtsp_create(&st->rtsp, h, rtsp_fd, ports, on_announce, st);
     rtsp_fd = -1; /* taken, even on failure */
     if (ret < 0)
         goto fail;
@@ -435,6 +435,6 @@ int sky_th_stream_start(SkyThStream **out, SkyThHost *h)
 fail:
     if (rtsp_fd >= 0)
         close(rtsp_fd);
-    sky_th_stream_stop(&st);
+    sky_th_stream_destroy(&st);
     return ret;
 }

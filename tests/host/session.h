@@ -1,7 +1,7 @@
 /* The streaming side of the test host: the sockets it listens on, the RTSP server, and the
  * stream sessions an ANNOUNCE starts.
  *
- * sky_th_stream_start binds, once for the life of the program, the RTSP listener (TCP), the
+ * sky_th_stream_create binds, once for the life of the program, the RTSP listener (TCP), the
  * video and audio sockets (UDP) and the control ENet host (UDP, IPv4), stores their real ports
  * in the host, and starts the RTSP thread (rtsp_server.h). A valid ANNOUNCE starts a session:
  *
@@ -26,12 +26,12 @@ typedef struct SkyThStream SkyThStream;
 /* Parses --impair and --impair-upstream, binds the sockets (ports from the options; 0 picks a
  * free one) and starts the RTSP thread. h must outlive the stream side. Returns 0 or an error
  * (logged). */
-int sky_th_stream_start(SkyThStream **out, SkyThHost *h);
+int sky_th_stream_create(SkyThStream **out, SkyThHost *h);
 
 /* Ends the running session as `shutdown` (termination sent), stops the RTSP thread (the host
  * must already be stopping, see sky_th_host_stop), joins everything, closes the sockets.
  * Accepts NULL; NULLs the pointer. */
-void sky_th_stream_stop(SkyThStream **st);
+void sky_th_stream_destroy(SkyThStream **st);
 
 /* A stdin command for the running session: SKY_TH_END_QUIT_APP, _TERMINATE (code), _DROP.
  * Returns 0, or SKY_ERR(ENOENT) when no session runs. */
