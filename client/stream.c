@@ -1,7 +1,8 @@
 /* `skylight stream`: the session, started in named stages and torn down in reverse from
  * wherever it got to (moonlight-common-c's LiStartConnection/LiStopConnection):
  *
- *   host      find the host, check pairing (client/host/host_client.c)
+ *   host      find the host, check pairing (client/host/host_client.c), apply its
+ *             [host NAME] settings, then fill in the mode (size, rate, bitrate)
  *   launch    /launch or /resume with the session key
  *   rtsp      the RTSP handshake: ports, codec, encryption, audio layout
  *   feedback  the reports between the stream's threads (client/feedback.h), first made and
