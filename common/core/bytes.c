@@ -51,6 +51,15 @@ bool sky_rd_u32le(SkyReader *rd, uint32_t *v)
     return true;
 }
 
+bool sky_rd_f32le(SkyReader *rd, float *v)
+{
+    uint32_t bits;
+    if (!sky_rd_u32le(rd, &bits))
+        return false;
+    memcpy(v, &bits, sizeof(*v));
+    return true;
+}
+
 bool sky_rd_u32be(SkyReader *rd, uint32_t *v)
 {
     const uint8_t *p;
@@ -147,6 +156,13 @@ bool sky_wr_u32le(SkyWriter *wr, uint32_t v)
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
     return true;
+}
+
+bool sky_wr_f32le(SkyWriter *wr, float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    return sky_wr_u32le(wr, bits);
 }
 
 bool sky_wr_u32be(SkyWriter *wr, uint32_t v)

@@ -29,6 +29,8 @@ bool sky_rd_u8(SkyReader *rd, uint8_t *v);
 bool sky_rd_u16le(SkyReader *rd, uint16_t *v);
 bool sky_rd_u16be(SkyReader *rd, uint16_t *v);
 bool sky_rd_u32le(SkyReader *rd, uint32_t *v);
+/* An IEEE-754 single, little-endian (as GameStream carries sensor and touch values). */
+bool sky_rd_f32le(SkyReader *rd, float *v);
 bool sky_rd_u32be(SkyReader *rd, uint32_t *v);
 bool sky_rd_u64le(SkyReader *rd, uint64_t *v);
 bool sky_rd_u64be(SkyReader *rd, uint64_t *v);
@@ -55,6 +57,7 @@ bool sky_wr_u8(SkyWriter *wr, uint8_t v);
 bool sky_wr_u16le(SkyWriter *wr, uint16_t v);
 bool sky_wr_u16be(SkyWriter *wr, uint16_t v);
 bool sky_wr_u32le(SkyWriter *wr, uint32_t v);
+bool sky_wr_f32le(SkyWriter *wr, float v);
 bool sky_wr_u32be(SkyWriter *wr, uint32_t v);
 bool sky_wr_u64le(SkyWriter *wr, uint64_t v);
 bool sky_wr_u64be(SkyWriter *wr, uint64_t v);

@@ -309,15 +309,6 @@ static bool is_hover_or_move(uint8_t event_type)
     return event_type == SKY_TOUCH_HOVER || event_type == SKY_TOUCH_MOVE;
 }
 
-static float read_float_le(SkyReader *rd)
-{
-    uint32_t bits = 0;
-    float f;
-    sky_rd_u32le(rd, &bits);
-    memcpy(&f, &bits, sizeof(f));
-    return f;
-}
-
 /* The route of an input packet; a packet too short to say goes reliably on channel 0. */
 static SkyControlRoute input_route(const uint8_t *pkt, size_t len, unsigned hints)
 {
@@ -382,8 +373,9 @@ static SkyControlRoute input_route(const uint8_t *pkt, size_t len, unsigned hint
     case SKY_INPUT_CONTROLLER_MOTION:
         /* controller, motion type, 2 zero bytes, LE float x, y, z */
         if (sky_rd_u8(&body, &b0) && sky_rd_u8(&body, &b1) && sky_rd_skip(&body, 2)) {
-            float x = read_float_le(&body), y = read_float_le(&body), z = read_float_le(&body);
-            if (body.error)
+            float x = 0, y = 0, z = 0;
+            if (!sky_rd_f32le(&body, &x) || !sky_rd_f32le(&body, &y) ||
+                !sky_rd_f32le(&body, &z))
                 break;
             r.channel = per_controller(SKY_CONTROL_CH_SENSOR_BASE, b0);
             /* A gyroscope at rest (0, 0, 0) must arrive, or the host keeps the last motion. */

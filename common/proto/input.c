@@ -15,13 +15,6 @@
 
 /* ---- Building ---- */
 
-static void wr_float(SkyWriter *wr, float f)
-{
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof(bits));
-    sky_wr_u32le(wr, bits);
-}
-
 static bool finite3(float a, float b, float c)
 {
     return isfinite(a) && isfinite(b) && isfinite(c);
@@ -193,17 +186,17 @@ static void write_body(SkyWriter *wr, const SkyInputPacket *p)
         sky_wr_u8(wr, 0);
         sky_wr_u8(wr, p->u.pad_touch.touchpad);
         sky_wr_u32le(wr, p->u.pad_touch.pointer);
-        wr_float(wr, p->u.pad_touch.x);
-        wr_float(wr, p->u.pad_touch.y);
-        wr_float(wr, p->u.pad_touch.pressure);
+        sky_wr_f32le(wr, p->u.pad_touch.x);
+        sky_wr_f32le(wr, p->u.pad_touch.y);
+        sky_wr_f32le(wr, p->u.pad_touch.pressure);
         break;
     case SKY_IN_PAD_MOTION:
         sky_wr_u8(wr, p->u.motion.number);
         sky_wr_u8(wr, p->u.motion.type);
         sky_wr_u16le(wr, 0);
-        wr_float(wr, p->u.motion.x);
-        wr_float(wr, p->u.motion.y);
-        wr_float(wr, p->u.motion.z);
+        sky_wr_f32le(wr, p->u.motion.x);
+        sky_wr_f32le(wr, p->u.motion.y);
+        sky_wr_f32le(wr, p->u.motion.z);
         break;
     case SKY_IN_PAD_BATTERY:
         sky_wr_u8(wr, p->u.battery.number);
@@ -216,11 +209,11 @@ static void write_body(SkyWriter *wr, const SkyInputPacket *p)
         sky_wr_u8(wr, 0);
         sky_wr_u16le(wr, p->u.touch.rotation);
         sky_wr_u32le(wr, p->u.touch.pointer);
-        wr_float(wr, p->u.touch.x);
-        wr_float(wr, p->u.touch.y);
-        wr_float(wr, p->u.touch.pressure);
-        wr_float(wr, p->u.touch.contact_major);
-        wr_float(wr, p->u.touch.contact_minor);
+        sky_wr_f32le(wr, p->u.touch.x);
+        sky_wr_f32le(wr, p->u.touch.y);
+        sky_wr_f32le(wr, p->u.touch.pressure);
+        sky_wr_f32le(wr, p->u.touch.contact_major);
+        sky_wr_f32le(wr, p->u.touch.contact_minor);
         break;
     case SKY_IN_HAPTICS:
         sky_wr_u16le(wr, p->u.haptics.enable);

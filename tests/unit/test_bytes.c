@@ -391,6 +391,26 @@ static void test_write_text(void **state)
     assert_int_equal(wr.pos, 0);
 }
 
+static void test_float_le(void **state)
+{
+    (void)state;
+    uint8_t buf[8];
+    SkyWriter wr = sky_wr_init(buf, sizeof(buf));
+    assert_true(sky_wr_f32le(&wr, 1.0f));
+    assert_true(sky_wr_f32le(&wr, -0.5f));
+    assert_false(sky_wr_f32le(&wr, 2.0f)); /* no room */
+    /* 1.0f is 0x3f800000, little-endian on the wire. */
+    static const uint8_t one[4] = {0x00, 0x00, 0x80, 0x3f};
+    assert_memory_equal(buf, one, 4);
+    SkyReader rd = sky_rd_init(buf, sizeof(buf));
+    float a = 0, b = 0, c = 7.0f;
+    assert_true(sky_rd_f32le(&rd, &a));
+    assert_true(sky_rd_f32le(&rd, &b));
+    assert_true(a == 1.0f && b == -0.5f);
+    assert_false(sky_rd_f32le(&rd, &c)); /* past the end: untouched */
+    assert_true(c == 7.0f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_null_buffers),
         cmocka_unit_test(test_writer_boundary_and_sticky),
         cmocka_unit_test(test_write_text),
+        cmocka_unit_test(test_float_le),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,15 +8,6 @@
 #include "common/core/bytes.h"
 #include "common/core/error.h"
 
-static float rd_float(SkyReader *rd)
-{
-    uint32_t bits = 0;
-    float f;
-    sky_rd_u32le(rd, &bits);
-    memcpy(&f, &bits, sizeof(f));
-    return f;
-}
-
 static int16_t rd_s16be(SkyReader *rd)
 {
     uint16_t v = 0;
@@ -162,18 +153,18 @@ static bool parse_body(SkyReader *rd, uint32_t magic, SkyInputPacket *p)
         sky_rd_u8(rd, &u8);
         sky_rd_u8(rd, &p->u.pad_touch.touchpad);
         sky_rd_u32le(rd, &p->u.pad_touch.pointer);
-        p->u.pad_touch.x = rd_float(rd);
-        p->u.pad_touch.y = rd_float(rd);
-        p->u.pad_touch.pressure = rd_float(rd);
+        sky_rd_f32le(rd, &p->u.pad_touch.x);
+        sky_rd_f32le(rd, &p->u.pad_touch.y);
+        sky_rd_f32le(rd, &p->u.pad_touch.pressure);
         return !rd->error && p->u.pad_touch.number < SKY_INPUT_MAX_PADS;
     case SKY_INPUT_CONTROLLER_MOTION:
         p->kind = SKY_IN_PAD_MOTION;
         sky_rd_u8(rd, &p->u.motion.number);
         sky_rd_u8(rd, &p->u.motion.type);
         sky_rd_skip(rd, 2);
-        p->u.motion.x = rd_float(rd);
-        p->u.motion.y = rd_float(rd);
-        p->u.motion.z = rd_float(rd);
+        sky_rd_f32le(rd, &p->u.motion.x);
+        sky_rd_f32le(rd, &p->u.motion.y);
+        sky_rd_f32le(rd, &p->u.motion.z);
         return !rd->error && p->u.motion.number < SKY_INPUT_MAX_PADS;
     case SKY_INPUT_CONTROLLER_BATTERY:
         p->kind = SKY_IN_PAD_BATTERY;
@@ -187,11 +178,11 @@ static bool parse_body(SkyReader *rd, uint32_t magic, SkyInputPacket *p)
         sky_rd_skip(rd, 1);
         sky_rd_u16le(rd, &p->u.touch.rotation);
         sky_rd_u32le(rd, &p->u.touch.pointer);
-        p->u.touch.x = rd_float(rd);
-        p->u.touch.y = rd_float(rd);
-        p->u.touch.pressure = rd_float(rd);
-        p->u.touch.contact_major = rd_float(rd);
-        p->u.touch.contact_minor = rd_float(rd);
+        sky_rd_f32le(rd, &p->u.touch.x);
+        sky_rd_f32le(rd, &p->u.touch.y);
+        sky_rd_f32le(rd, &p->u.touch.pressure);
+        sky_rd_f32le(rd, &p->u.touch.contact_major);
+        sky_rd_f32le(rd, &p->u.touch.contact_minor);
         return !rd->error;
     case SKY_INPUT_HAPTICS:
         p->kind = SKY_IN_HAPTICS;
