@@ -15,6 +15,7 @@ test_pkgs=(
   libcmocka-dev clang libclang-rt-14-dev  # unit tests, libFuzzer
   xvfb x11-apps xauth                     # a real X server and xwd for window tests
   python3
+  openssl                                 # a second host identity in the hosts tests
 )
 
 pkgs=("${build_pkgs[@]}")
