@@ -48,11 +48,14 @@ def make_clip(path, mbps, noise, seconds):
 
 
 class Host:
-    def __init__(self, testhost, state, clip):
+    """The test host on free ports, sending `clip` (--video-file) or its encoded test pattern,
+    with extra options `args` (e.g. --impair)."""
+
+    def __init__(self, testhost, state, clip=None, args=()):
         self.p = subprocess.Popen(
             [testhost, "--state-dir", state, "--http-port", "0", "--https-port", "0",
              "--rtsp-port", "0", "--video-port", "0", "--audio-port", "0", "--control-port",
-             "0", "--pin", "1234", "--video-file", clip],
+             "0", "--pin", "1234"] + (["--video-file", clip] if clip else []) + list(args),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True, text=True)
         self.lines = []
