@@ -21,7 +21,6 @@ rounds:
     bench/jitter.py [--build DIR] [--seconds S] [--rounds N]
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stream import Host, ROOT, binaries, run  # noqa: E402
+from stream import Host, binaries, options, run  # noqa: E402
 
 JITTER = "delay=10ms,jitter=10ms,reorder=2%,dup=2%,seed=3"
 LOSS = "loss=4%,burst=3,seed=9"
@@ -76,11 +75,7 @@ def med(rows, key):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--seconds", type=float, default=5)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = options(__doc__)
     sky, testhost = binaries(a.build)
     tmp = tempfile.mkdtemp(prefix="sky-bench-jitter-")
     env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"), SDL_AUDIODRIVER="dummy")

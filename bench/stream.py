@@ -77,6 +77,15 @@ class Host:
         self.p.wait(timeout=30)
 
 
+def options(doc):
+    """The benchmarks' command line (--build DIR, --seconds S, --rounds N), parsed."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
+    return ap.parse_args()
+
+
 def binaries(build):
     """skylight and the test host of a build tree (exits if missing)."""
     sky = os.path.join(build, "client", "skylight")
@@ -104,11 +113,7 @@ def run(cmd, env):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--seconds", type=float, default=5)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = options(__doc__)
     sky, testhost = binaries(a.build)
     clips_dir = os.path.join(a.build, "bench")
     os.makedirs(clips_dir, exist_ok=True)

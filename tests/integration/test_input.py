@@ -44,6 +44,20 @@ def script_end_ms(text):
     return end
 
 
+def end_stream(p, ready):
+    """The Result of a Client.popen stream: once ready() returns (it waits for what the case
+    needs), Ctrl+C; with no ready, the stream ends itself. Killed if anything fails first."""
+    try:
+        if ready:
+            ready()
+            p.send_signal(signal.SIGINT)
+        return finish(p, 120)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
 class Session:
     def __init__(self, ctx, host_args=()):
         self.ctx = ctx
@@ -67,15 +81,8 @@ class Session:
         args = (["stream", self.host.addr, "--input-script", self.script(script)] + SMALL +
                 (["--headless"] if headless else []) + list(extra))
         p = self.client.popen(*args, env=env, drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
-        try:
-            if not ends_itself:
-                self.host.wait_for("input " + SENTINEL_LOG[1], timeout_s=WAIT_S, after=m)
-                p.send_signal(signal.SIGINT)
-            r = finish(p, 120)
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        r = end_stream(p, None if ends_itself else lambda: self.host.wait_for(
+            "input " + SENTINEL_LOG[1], timeout_s=WAIT_S, after=m))
         check(r.rc == expect_rc, "skylight exited with %d" % r.rc, r)
         return r
 
@@ -298,7 +305,8 @@ def feedback(ctx):
     try:
         p = s.client.popen("stream", s.host.addr, "--headless", "--input-script",
                            s.script("100 pad attach 0 ps\n"), *SMALL, stderr_path=err_path)
-        try:
+
+        def fed_back():
             s.host.wait_for("input pad-arrival 0 ", timeout_s=WAIT_S)
             for cmd in ("rumble 0 1000 65535", "rumble-triggers 0 300 400", "led 0 255 0 128",
                         "motion 0 gyro 200", "rumble 0 0 0", "rumble 5 1 1", "led 0 1 2 3"):
@@ -307,17 +315,13 @@ def feedback(ctx):
             while time.monotonic() < deadline and p.poll() is None:
                 with open(err_path, "rb") as f:
                     if want[-1] in f.read().decode("utf-8", "replace"):
-                        break
+                        return
                 time.sleep(0.05)
-            p.send_signal(signal.SIGINT)
-            r = finish(p, 120)
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+
+        r = end_stream(p, fed_back)
         check(r.rc == 0, "skylight failed", r)
         for t in ("0x010b", "0x5500", "0x5502", "0x5501"):
-            check(s.host.events("sent type=" + t), "the host did not send %s" % t)
+            s.host.wait_for("sent type=" + t, timeout_s=WAIT_S)
         for line in want:
             check(line in r.err, "the virtual pad did not get %r" % line, r)
         check("low=1 high=1" not in r.err, "rumble for an absent pad reached pad 0", r)
