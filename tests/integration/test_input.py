@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import skytest  # noqa: E402
-from skytest import check, fail  # noqa: E402
+from skytest import check  # noqa: E402
 from testhost import Client, TestHost, finish  # noqa: E402
 
 SMALL = ["--width", "640", "--height", "360", "--fps", "30", "--codec", "h264"]
