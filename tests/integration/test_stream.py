@@ -284,12 +284,17 @@ def burst_loss(ctx):
 
 
 def jitter_modes(ctx):
-    """Reordering, duplicates and jitter: in every mode no corrupt frame, none lost, every frame
-    received decoded, and none decoded before its release time, which is never before its
+    """Reordering, duplicates and jitter: in every mode no corrupt frame, every frame received
+    accounted for, and none decoded before its release time, which is never before its
     arrival; pictures are decoded and shown in the host's order. `lowest` holds nothing
     (target 0: every frame is released before it is queued for the decoder); `balanced` and
     `smooth` hold frames (target > 0: some are released after they were queued). How evenly
-    frames leave and are shown is a figure, not a check: bench/jitter.py measures it."""
+    frames leave and are shown is a figure, not a check: bench/jitter.py measures it.
+
+    A frame may be lost: the client gives up a frame whose datagrams are still missing a while
+    (the reorder wait, learnt from the reordering seen) after the next frame began, and on a
+    busy machine the host's sending thread can stall between two datagrams for longer than
+    that. Reordering within the wait losing nothing is test_frame_assembler's (unit) check."""
     s = Session(ctx, ["--impair", "delay=10ms,jitter=10ms,reorder=2%,dup=2%,seed=3"])
     try:
         for mode in ("lowest", "balanced", "smooth"):
@@ -297,10 +302,9 @@ def jitter_modes(ctx):
             s.run("--codec", "h264", "--latency-mode", mode, *SMALL, duration=4)
             sent = sent_frames(s.host.wait_for("stream-end ", after=m))
             shown, _ = s.check_no_corrupt_frame()
-            check_every_frame_accounted(s, shown, sent, 30, what=mode + ": ")
-            sm = s.summary()
-            target = network(sm)["jitter_target_ms"]
-            check(network(sm)["frames_lost"] == 0, "%s: frames lost: %s" % (mode, network(sm)))
+            check_every_frame_accounted(s, shown, sent, 30, ("lost", "wait_keyframe"),
+                                        what=mode + ": ")
+            target = network(s.summary())["jitter_target_ms"]
             frames = sorted((f for f in s.frames() if f["fate"] == "presented"),
                             key=lambda f: f["host_frame"])
             early = [f["host_frame"] for f in frames if not
