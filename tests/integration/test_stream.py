@@ -328,19 +328,23 @@ def jitter_modes(ctx):
 
 def rfi(ctx):
     """A host that offers reference frame invalidation (Sunshine with NVENC): with HEVC, a loss
-    FEC cannot repair is answered by invalidating references instead of asking for an IDR; with
-    H.264 the client does not use it (FFmpeg's H.264 decoder mishandles the gaps)."""
+    FEC cannot repair is answered by invalidating references instead of asking for an IDR (an
+    IDR is asked for only when no recovery frame came within the retry time, 0.5 s, which a
+    busy machine can exceed); with H.264 the client does not use it (FFmpeg's H.264 decoder
+    mishandles the gaps)."""
     s = Session(ctx, ["--rfi", "--impair", "loss=3%,burst=12,seed=5"])
     try:
         m = s.host.mark()
         s.run("--codec", "hevc", "--packet-size", "256", *SMALL, duration=4)
         s.host.wait_for("stream-end ", after=m)
-        rfis, idrs = s.host.events("rfi ", m), s.host.events("idr-request ", m)
+        asked = [l.split()[0] for l in s.host.events("", m) if l.startswith(("rfi ", "idr-"))]
         s.check_no_corrupt_frame("hevc")
         n = network(s.summary())
-        check(rfis and n["rfi_requests"] > 0 and n["idr_requests"] == 0 and n["recoveries"] > 0,
-              "HEVC: %d invalidations reached the host: %s" % (len(rfis), n))
-        check(len(idrs) == 1, "HEVC: IDR requests besides the opening one: %s" % idrs)
+        # After the opening IDR request, the first loss is answered by an invalidation, and
+        # IDR requests (retries) never outnumber the invalidations.
+        check(asked[:2] == ["idr-request", "rfi"] and n["recoveries"] > 0 and
+              0 < n["rfi_requests"] and n["idr_requests"] <= n["rfi_requests"],
+              "HEVC: requests %s reached the host: %s" % (asked[:20], n))
         m = s.host.mark()
         s.run("--codec", "h264", "--packet-size", "256", *SMALL, duration=3)
         s.host.wait_for("stream-end ", after=m)

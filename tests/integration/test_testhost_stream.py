@@ -187,8 +187,8 @@ def receive(sock, port, payload, enough=None, seconds=None):
 
 
 def drain(sock, port, want):
-    """Reads the datagrams still on their way after the stream ended, until `want` have come
-    in all (the host's count of those it sent), with the ones already in `want`'s list."""
+    """What is still on its way after the stream ended: reads until `want` more datagrams
+    came (the host's count of those it sent, less those read already)."""
     return receive(sock, port, b"x" * 16, lambda g: len(g) >= want)
 
 

@@ -180,7 +180,7 @@ def screenshot(ctx, display, name, window="Skylight", deadline=None):
             os.unlink(path)
         r = skytest.run(["xwd", "-silent", "-name", window, "-out", path], timeout_s=WAIT_S,
                         env=env)
-        if r.rc == 0 and not r.timed_out and os.path.getsize(path) > 0:
+        if r.rc == 0 and not r.timed_out and os.path.exists(path) and os.path.getsize(path):
             with open(path, "rb") as f:
                 return skytest.parse_xwd(f.read())
         check(time.monotonic() < deadline, "xwd could not capture the window %r" % window, r)
