@@ -10,7 +10,6 @@ at the two loads alternate; figures are medians over the rounds, with the ratio 
     bench/input.py [--build DIR] [--seconds S] [--rounds N]
 """
 
-import argparse
 import os
 import shutil
 import statistics
@@ -18,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stream import CLIPS, Host, ROOT, binaries, make_clip, run, summary_of  # noqa: E402
+from stream import CLIPS, Host, binaries, make_clip, options, run, summary_of  # noqa: E402
 
 LOADS = (20, 150)
 
@@ -36,11 +35,7 @@ def script(path, seconds):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--seconds", type=float, default=5)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = options(__doc__)
     sky, testhost = binaries(a.build)
     clips_dir = os.path.join(a.build, "bench")
     os.makedirs(clips_dir, exist_ok=True)

@@ -48,11 +48,14 @@ def make_clip(path, mbps, noise, seconds):
 
 
 class Host:
-    def __init__(self, testhost, state, clip):
+    """The test host on free ports, sending `clip` (--video-file) or its encoded test pattern,
+    with extra options `args` (e.g. --impair)."""
+
+    def __init__(self, testhost, state, clip=None, args=()):
         self.p = subprocess.Popen(
             [testhost, "--state-dir", state, "--http-port", "0", "--https-port", "0",
              "--rtsp-port", "0", "--video-port", "0", "--audio-port", "0", "--control-port",
-             "0", "--pin", "1234", "--video-file", clip],
+             "0", "--pin", "1234"] + (["--video-file", clip] if clip else []) + list(args),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True, text=True)
         self.lines = []
@@ -72,6 +75,15 @@ class Host:
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
         self.p.wait(timeout=30)
+
+
+def options(doc):
+    """The benchmarks' command line (--build DIR, --seconds S, --rounds N), parsed."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
+    return ap.parse_args()
 
 
 def binaries(build):
@@ -101,11 +113,7 @@ def run(cmd, env):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--seconds", type=float, default=5)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = options(__doc__)
     sky, testhost = binaries(a.build)
     clips_dir = os.path.join(a.build, "bench")
     os.makedirs(clips_dir, exist_ok=True)

@@ -4,13 +4,38 @@
 #   2. the TSan build: the threaded pipeline (queues, ring, headless decoding);
 #   3. the libFuzzer build: a short run of every fuzz target;
 #   4. the release build with -Werror: every test (its ctest summary closes the run).
-# Usage: scripts/test.sh [--quick]   (--quick: the release build only)
+# Usage: scripts/test.sh [--quick | --stress [N]]
+#   --quick       the release build only
+#   --stress [N]  the release build's integration tests N times (3) beside two busy CPU hogs,
+#                 stopping at the first failure: proves the suite does not depend on speed
+#                 (not part of CI: it is long)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scripts/deps.sh test
 jobs=$(nproc)
 export SDL_AUDIODRIVER=${SDL_AUDIODRIVER:-dummy}
+
+if [ "${1:-}" = "--stress" ]; then
+  runs=${2:-3}
+  case "$runs" in ''|*[!0-9]*) echo "usage: scripts/test.sh --stress [N]" >&2; exit 2 ;; esac
+  echo "== Release build (-Werror)"
+  scripts/build.sh release
+  hogs=()
+  stop_hogs() { [ ${#hogs[@]} -eq 0 ] || kill "${hogs[@]}" 2>/dev/null || true; }
+  trap stop_hogs EXIT
+  trap 'exit 130' INT TERM
+  for _ in 1 2; do
+    sh -c 'while :; do :; done' &
+    hogs+=($!)
+  done
+  for ((i = 1; i <= runs; i++)); do
+    echo "== Stress run $i of $runs: integration tests beside 2 CPU hogs (pids ${hogs[*]})"
+    (cd build && ctest --output-on-failure -j "$jobs" -L integration)
+  done
+  echo "== $runs stress runs passed"
+  exit 0
+fi
 
 if [ "${1:-}" != "--quick" ]; then
   echo "== ASan+UBSan build"

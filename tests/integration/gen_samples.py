@@ -77,11 +77,13 @@ SAMPLES = {
     "paced_2s.mkv": ff(testsrc(160, 120, 25, 2), X264),
     "long_10s.mkv": ff(testsrc(160, 120, 10, 10), X264),
     # Window tests: static colour quadrants; the resolution change also changes the aspect.
-    "pattern.mkv": ff(pattern(640, 360, 10, 6), X264),
-    "pattern10.mkv": ff(pattern(640, 360, 10, 6), X265,
+    # They play far longer than a case waits (test_window.WAIT_S, twice), so the player is
+    # still running when a case ends it, however slow the machine.
+    "pattern.mkv": ff(pattern(640, 360, 10, 180), X264),
+    "pattern10.mkv": ff(pattern(640, 360, 10, 180), X265,
                         ["-pix_fmt", "yuv420p10le", "-profile:v", "main10"]),
     "pattern_a.h264": ff(pattern(640, 360, 25, 2), X264),
-    "pattern_b.h264": ff(pattern(480, 360, 25, 3), X264),
+    "pattern_b.h264": ff(pattern(480, 360, 25, 180), X264),
     "pattern_reschange.h264": {"kind": "concat", "parts": ["pattern_a.h264", "pattern_b.h264"]},
 }
 

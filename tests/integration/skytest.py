@@ -209,11 +209,14 @@ def framemd5_dims(text):
     return re.findall(r"^#dimensions 0: (\d+x\d+)", text, re.M)
 
 
-def ffmpeg_framemd5(path, input_opts=()):
-    """(frames, result) of `ffmpeg [input_opts] -i path -map 0:v:0 -autoscale 0 -f framemd5 -`
-    (only the video: ffmpeg would hash the audio too)."""
+def ffmpeg_framemd5(path, input_opts=(), output_opts=()):
+    """(frames, result) of `ffmpeg [input_opts] -i path -map 0:v:0 -autoscale 0 [output_opts]
+    -f framemd5 -` (only the video: ffmpeg would hash the audio too). output_opts
+    ("-fps_mode", "passthrough"): every decoded picture, even where timestamps crowd (ffmpeg
+    otherwise drops frames to keep the frame rate)."""
     cmd = (["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error"] + list(input_opts) +
-           ["-i", path, "-map", "0:v:0", "-autoscale", "0", "-f", "framemd5", "-"])
+           ["-i", path, "-map", "0:v:0", "-autoscale", "0"] + list(output_opts) +
+           ["-f", "framemd5", "-"])
     r = run(cmd, timeout_s=FFMPEG_TIMEOUT_S)
     # ffmpeg exits non-zero on some damaged inputs after writing every frame it could decode.
     check(not r.timed_out, "ffmpeg did not finish", r)

@@ -15,10 +15,47 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import skytest  # noqa: E402
-from skytest import check, fail  # noqa: E402
+from skytest import check  # noqa: E402
 from testhost import Client, TestHost, finish  # noqa: E402
 
 SMALL = ["--width", "640", "--height", "360", "--fps", "30", "--codec", "h264"]
+
+
+# Appended to every script that does not end the stream itself: F24 pressed and released once
+# everything else is due. The host's log of its release says all input before it arrived (one
+# control thread sends in order); the stream is then ended with Ctrl+C, so no run depends on
+# finishing within a fixed --duration. inputs() leaves the two lines out.
+SENTINEL = ("key down F24", "key up F24")
+SENTINEL_LOG = ("key down code=0x8087 mods=0x00 flags=0x00",
+                "key up code=0x8087 mods=0x00 flags=0x00")
+WAIT_S = 60
+
+
+def script_end_ms(text):
+    """When the last command of a script is due (repeats included)."""
+    end = 0
+    for line in text.splitlines():
+        words = line.split("#")[0].split()
+        if words:
+            t = int(words[0])
+            if words[1] == "repeat":
+                t += (int(words[2]) - 1) * int(words[3])
+            end = max(end, t)
+    return end
+
+
+def end_stream(p, ready):
+    """The Result of a Client.popen stream: once ready() returns (it waits for what the case
+    needs), Ctrl+C; with no ready, the stream ends itself. Killed if anything fails first."""
+    try:
+        if ready:
+            ready()
+            p.send_signal(signal.SIGINT)
+        return finish(p, 120)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
 
 
 class Session:
@@ -34,17 +71,25 @@ class Session:
             f.write(text)
         return path
 
-    def run(self, script, *extra, duration=3, expect_rc=0, env=None, headless=True):
-        args = (["stream", self.host.addr, "--duration", str(duration), "--input-script",
-                 self.script(script)] + SMALL + (["--headless"] if headless else []) + list(extra))
+    def run(self, script, *extra, expect_rc=0, env=None, headless=True, ends_itself=False):
+        """Streams with the input script until the host has logged all of it (the sentinel),
+        then Ctrl+C; or, `ends_itself`, until the script ends the stream."""
+        if not ends_itself:
+            at = script_end_ms(script) + 50
+            script += "".join("\n%d %s" % (at + 10 * i, c) for i, c in enumerate(SENTINEL))
+        m = self.host.mark()
+        args = (["stream", self.host.addr, "--input-script", self.script(script)] + SMALL +
+                (["--headless"] if headless else []) + list(extra))
         p = self.client.popen(*args, env=env, drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
-        r = finish(p, 120)
+        r = end_stream(p, None if ends_itself else lambda: self.host.wait_for(
+            "input " + SENTINEL_LOG[1], timeout_s=WAIT_S, after=m))
         check(r.rc == expect_rc, "skylight exited with %d" % r.rc, r)
         return r
 
     def inputs(self):
         """The host's decoded input lines, arrival times cut, consecutive relative motions
-        summed (their batching depends on timing), the opening haptics packet dropped."""
+        summed (their batching depends on timing), the opening haptics packet and the
+        sentinel dropped."""
         out = []
         for line in self.host.events("input"):
             line = re.sub(r" at_us=\d+$", "", line)[len("input "):]
@@ -52,7 +97,7 @@ class Session:
             if m and out and out[-1].startswith("mouse-rel "):
                 px, py = map(int, re.findall(r"-?\d+", out[-1]))
                 out[-1] = "mouse-rel dx=%d dy=%d" % (px + int(m.group(1)), py + int(m.group(2)))
-            elif line != "haptics enable=1":
+            elif line != "haptics enable=1" and line not in SENTINEL_LOG:
                 out.append(line)
         return out
 
@@ -194,7 +239,7 @@ def gamepads(ctx):
             1300 pad attach 2 nintendo
             1600 pad 2 button y down
             1620 pad 2 button y up
-        """, duration=3)
+        """)
         got = s.inputs()
         check(any(l.startswith("pad-arrival 0 type=1 ") for l in got), "no Xbox arrival: %s" % got)
         check(any(l.startswith("pad-arrival 1 type=2 ") for l in got), "no PS arrival: %s" % got)
@@ -249,22 +294,35 @@ def swap_ab(ctx):
 
 def feedback(ctx):
     """Rumble, trigger rumble and LED colour from the host reach the virtual pad; a motion
-    request for a pad without sensors is taken without harm."""
+    request for a pad without sensors is taken without harm, and rumble for an absent pad
+    reaches none (the LED change sent after it is waited for, so it has been handled)."""
     s = Session(ctx)
+    err_path = ctx.path("feedback.stderr")
+    want = ("virtual pad 0 rumble low=1000 high=65535",
+            "virtual pad 0 trigger rumble left=300 right=400",
+            "virtual pad 0 led 255 0 128", "virtual pad 0 rumble low=0 high=0",
+            "virtual pad 0 led 1 2 3")
     try:
-        p = s.client.popen("stream", s.host.addr, "--headless", "--duration", "4",
-                           "--input-script", s.script("100 pad attach 0 ps\n"), *SMALL)
-        s.host.wait_for("input pad-arrival 0 ", timeout_s=60)
-        for cmd in ("rumble 0 1000 65535", "rumble-triggers 0 300 400", "led 0 255 0 128",
-                    "motion 0 gyro 200", "rumble 0 0 0", "rumble 5 1 1"):
-            s.host.command(cmd)
-        for t in ("0x010b", "0x5500", "0x5502", "0x5501"):
-            s.host.wait_for("sent type=" + t, timeout_s=30)
-        r = finish(p, 120)
+        p = s.client.popen("stream", s.host.addr, "--headless", "--input-script",
+                           s.script("100 pad attach 0 ps\n"), *SMALL, stderr_path=err_path)
+
+        def fed_back():
+            s.host.wait_for("input pad-arrival 0 ", timeout_s=WAIT_S)
+            for cmd in ("rumble 0 1000 65535", "rumble-triggers 0 300 400", "led 0 255 0 128",
+                        "motion 0 gyro 200", "rumble 0 0 0", "rumble 5 1 1", "led 0 1 2 3"):
+                s.host.command(cmd)
+            deadline = time.monotonic() + WAIT_S
+            while time.monotonic() < deadline and p.poll() is None:
+                with open(err_path, "rb") as f:
+                    if want[-1] in f.read().decode("utf-8", "replace"):
+                        return
+                time.sleep(0.05)
+
+        r = end_stream(p, fed_back)
         check(r.rc == 0, "skylight failed", r)
-        for line in ("virtual pad 0 rumble low=1000 high=65535",
-                     "virtual pad 0 trigger rumble left=300 right=400",
-                     "virtual pad 0 led 255 0 128", "virtual pad 0 rumble low=0 high=0"):
+        for t in ("0x010b", "0x5500", "0x5502", "0x5501"):
+            s.host.wait_for("sent type=" + t, timeout_s=WAIT_S)
+        for line in want:
             check(line in r.err, "the virtual pad did not get %r" % line, r)
         check("low=1 high=1" not in r.err, "rumble for an absent pad reached pad 0", r)
     finally:
@@ -344,7 +402,7 @@ def window_shortcuts(ctx):
                 810 key down Left_Alt
                 820 key down Left_Shift
                 830 key down Q
-            """, duration=30, env=env, headless=False)
+            """, "--duration", "60", env=env, headless=False, ends_itself=True)
             check("stream ended by the user" in r.err, "Ctrl+Alt+Shift+Q did not end it", r)
             check("stats overlay on" in r.err, "Ctrl+Alt+Shift+S did not show the overlay", r)
             got = [l for l in s.inputs() if not l.startswith("mouse-")]

@@ -157,15 +157,23 @@ def udp_socket():
     return s
 
 
-def receive(sock, port, payload, seconds, stop=None):
-    """Pings the host's port every 0.5 s and collects (time, datagram) for `seconds`."""
+WAIT_S = 60  # for datagrams to arrive: generous, the host and this script share a busy machine
+
+
+def receive(sock, port, payload, enough=None, seconds=None):
+    """Pings the host's port every 0.5 s and collects (time, datagram) until enough(got) is
+    true (failing after WAIT_S), or for `seconds` when no `enough` is given (to show that
+    nothing comes)."""
     got = []
     counter = 1
-    t_end = time.monotonic() + seconds
+    t_end = time.monotonic() + (WAIT_S if enough else seconds)
     next_ping = 0.0
     sock.settimeout(0.05)
-    while time.monotonic() < t_end:
+    while not (enough and enough(got)):
         now = time.monotonic()
+        if now >= t_end:
+            check(not enough, "after %d s, only %d datagrams came" % (WAIT_S, len(got)))
+            break
         if now >= next_ping:
             sock.sendto(payload + struct.pack(">I", counter), ("127.0.0.1", port))
             counter += 1
@@ -175,9 +183,18 @@ def receive(sock, port, payload, seconds, stop=None):
             got.append((time.monotonic(), d))
         except socket.timeout:
             pass
-        if stop and stop():
-            break
     return got
+
+
+def drain(sock, port, want):
+    """What is still on its way after the stream ended: reads until `want` more datagrams
+    came (the host's count of those it sent, less those read already)."""
+    return receive(sock, port, b"x" * 16, lambda g: len(g) >= want)
+
+
+def frames_in(got, n):
+    """True once the video datagrams in got belong to n or more frames."""
+    return len({struct.unpack("<I", d[20:24])[0] for _, d in got}) >= n
 
 
 # ---- Video datagrams ----
@@ -340,16 +357,17 @@ def video_stream(ctx):
         host.launch()
         _, payload = handshake(host, stream_attrs())
         vs = udp_socket()
-        got = receive(vs, host.ports["video"], payload, 2.5)
+        got = receive(vs, host.ports["video"], payload, lambda g: frames_in(g, 31))
         m = host.mark()
         host.command("quit-app")
         end = host.wait_for("stream-end ", after=m)
         check("reason=quit-app" in end, end)
-        # Whatever was still in flight.
-        got += receive(vs, host.ports["video"], b"x" * 16, 0.3)
+        # Whatever was still on its way.
+        datagrams = int(re.search(r"video_datagrams=(\d+)", end).group(1))
+        got += drain(vs, host.ports["video"], datagrams - len(got))
         vs.close()
         frames = reassemble([d for _, d in got], 1024)
-        check(len(frames) >= 30, "only %d frames in 2.5 s at 30 fps" % len(frames))
+        check(len(frames) > 30, "only %d frames" % len(frames))
         check([f[0] for f in frames] == list(range(1, len(frames) + 1)), "frame indexes")
         check(frames[0][1] == 2 and all(t == 1 for _, t, _ in frames[1:]), "frame types")
         sent = int(re.search(r"frames=(\d+)", end).group(1))
@@ -380,12 +398,12 @@ def audio_stream(ctx):
         host.launch()
         _, payload = handshake(host, stream_attrs())
         au = udp_socket()
-        got = receive(au, host.ports["audio"], payload, 1.2)
+        got = receive(au, host.ports["audio"], payload,
+                      lambda g: sum(d[1] == 97 for _, d in g) >= 150)
         au.close()
         host.wait_for("client audio=127.0.0.1:")
         data = [d for _, d in got if d[1] == 97]
         fec = [d for _, d in got if d[1] == 127]
-        check(len(data) >= 150, "%d audio packets in 1.2 s" % len(data))
         for i, d in enumerate(data):
             v, pt, seq, ts, ssrc = struct.unpack(">BBHII", d[:12])
             check(v == 0x80 and seq == i and ts == 5 * i and ssrc == 0, "packet %d: %r" % (i, d[:12]))
@@ -410,7 +428,8 @@ def audio_stream(ctx):
         host.wait_for("stream-start", after=m)
         check(payload2 != payload, "the ping payload is made anew per launch")
         au = udp_socket()
-        got = receive(au, host.ports["audio"], payload2, 0.5)
+        got = receive(au, host.ports["audio"], payload2,
+                      lambda g: sum(d[1] == 97 for _, d in g) >= 3)
         au.close()
         seqs = [struct.unpack(">H", d[2:4])[0] for _, d in got if d[1] == 97]
         check(seqs and seqs[:3] == [0, 1, 2], "second stream's audio: %r" % seqs[:5])
@@ -426,18 +445,19 @@ def impairment(ctx):
         _, payload = handshake(host, stream_attrs())
         vs = udp_socket()
         t_ping = time.monotonic()
-        got = receive(vs, host.ports["video"], payload, 2.5)
+        got = receive(vs, host.ports["video"], payload, lambda g: len(g) >= 200)
         host.wait_for("stats video_frames=")
         m = host.mark()
         host.command("quit-app")
         end = host.wait_for("stream-end ", after=m)
-        got += receive(vs, host.ports["video"], b"x" * 16, 0.5)
+        sent = int(re.search(r"video_datagrams=(\d+)", end).group(1))
+        dropped = int(re.search(r"video_dropped=(\d+)", end).group(1))
+        got += drain(vs, host.ports["video"], sent - len(got))
         vs.close()
+        # The delay is a lower bound however busy the machine is.
         check(got and got[0][0] - t_ping >= 0.15, "first datagram %.3f s after the ping (delay 150 ms)"
               % (got[0][0] - t_ping if got else -1))
         seqs = sorted(struct.unpack(">H", d[2:4])[0] for _, d in got)
-        sent = int(re.search(r"video_datagrams=(\d+)", end).group(1))
-        dropped = int(re.search(r"video_dropped=(\d+)", end).group(1))
         check(len(seqs) == len(set(seqs)) == sent, "%d datagrams arrived, the host sent %d"
               % (len(seqs), sent))
         missing = (seqs[-1] + 1) - len(seqs)
@@ -451,7 +471,7 @@ def impairment(ctx):
         host.launch()
         _, payload = handshake(host, stream_attrs())
         vs = udp_socket()
-        got = receive(vs, host.ports["video"], payload, 1.0)
+        got = receive(vs, host.ports["video"], payload, seconds=1.0)
         vs.close()
         check(not got, "video came although every ping was lost")
         end = host.wait_for("stream-end ", timeout_s=20)

@@ -5,7 +5,11 @@ must end the run cleanly (exit 0, the summary line). Also: 10-bit HEVC (converte
 by swscale in the renderer), a resolution (and aspect) change mid-stream, and a clean error
 when there is no display at all.
 
-Each case starts its own Xvfb on a free display number (-displayfd)."""
+Each case starts its own Xvfb on a free display number (-displayfd), so cases run in parallel.
+Nothing waits a fixed time: a screenshot is taken once the stats say a picture was presented,
+and taken again (up to WAIT_S) while the window is missing or does not show it yet, since
+the X server draws what the client sent a moment later. The clips last far longer than any
+case needs, so the player is still running when the case ends it."""
 
 import os
 import select
@@ -145,14 +149,6 @@ class Player:
                  self.result(timed_out=True))
         return self.finished()
 
-    def wait_end(self):
-        try:
-            self.proc.wait(timeout=WAIT_S * 2)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            fail("skylight did not finish the clip", self.result(timed_out=True))
-        return self.finished()
-
     def finished(self):
         r = self.result()
         rep = skytest.sanitizer_report(r)
@@ -172,15 +168,23 @@ class Player:
         self.err.close()
 
 
-def screenshot(ctx, display, name, window="Skylight"):
-    """A window's contents, as an Image (xwd of the window with that title)."""
+def screenshot(ctx, display, name, window="Skylight", deadline=None):
+    """A window's contents, as an Image (xwd of the window with that title). Until `deadline`
+    (time.monotonic(); WAIT_S from now by default) a window that is not there yet, or not
+    mapped, is waited for."""
     path = ctx.path(name + ".xwd")
     env = dict(os.environ, DISPLAY=display)
-    r = skytest.run(["xwd", "-silent", "-name", window, "-out", path], timeout_s=WAIT_S,
-                    env=env)
-    check(r.rc == 0 and not r.timed_out and os.path.exists(path), "xwd failed", r)
-    with open(path, "rb") as f:
-        return skytest.parse_xwd(f.read())
+    deadline = deadline or time.monotonic() + WAIT_S
+    while True:
+        if os.path.exists(path):
+            os.unlink(path)
+        r = skytest.run(["xwd", "-silent", "-name", window, "-out", path], timeout_s=WAIT_S,
+                        env=env)
+        if r.rc == 0 and not r.timed_out and os.path.exists(path) and os.path.getsize(path):
+            with open(path, "rb") as f:
+                return skytest.parse_xwd(f.read())
+        check(time.monotonic() < deadline, "xwd could not capture the window %r" % window, r)
+        time.sleep(0.2)
 
 
 def letterbox(win_w, win_h, dar):
@@ -246,13 +250,31 @@ def check_picture(ctx, img, win_w, win_h, dar, label):
         raise skytest.Failure(str(e) + "\n  (screenshot: set SKYTEST_KEEP=FILE.png to keep it)")
 
 
+def wait_picture(ctx, p, display, win_w, win_h, dars, label):
+    """Screenshots the window until it shows the picture (check_picture) at one of the aspect
+    ratios `dars` (the first that fits the picture's width), while the player runs; fails with
+    the last screenshot's difference after WAIT_S. Returns the aspect ratio shown."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        img = screenshot(ctx, display, label.replace(" ", "-"), deadline=deadline)
+        got = picture_rect(img)
+        dar = next((d for d in dars if got is not None and
+                    abs(got[2] - letterbox(win_w, win_h, d)[2]) <= 2), dars[0])
+        try:
+            check_picture(ctx, img, win_w, win_h, dar, label)
+            return dar
+        except skytest.Failure:
+            if time.monotonic() >= deadline or p.proc.poll() is not None:
+                raise
+        time.sleep(0.2)
+
+
 def pattern_case(ctx, sample, win_w, win_h):
     with XServer(ctx.tmp) as x:
         p = Player(ctx, x.display, sample, win_w, win_h)
         try:
             p.wait_presented()
-            img = screenshot(ctx, x.display, "shot")
-            check_picture(ctx, img, win_w, win_h, 640 / 360, sample)
+            wait_picture(ctx, p, x.display, win_w, win_h, [640 / 360], sample)
             r = p.terminate()
             check("stopped by the user" in r.err, "SIGTERM was not reported as a stop", r)
         finally:
@@ -277,17 +299,12 @@ def resolution_change(ctx):
         p = Player(ctx, x.display, "pattern_reschange.h264", win_w, win_h)
         try:
             p.wait_presented(width=640)
-            first = screenshot(ctx, x.display, "first")
             # Usually still the first part; on a slow machine possibly already the second.
-            dar_first = 640 / 360
-            got = picture_rect(first)
-            if got is not None and abs(got[2] - letterbox(win_w, win_h, 480 / 360)[2]) <= 2:
-                dar_first = 480 / 360
-            check_picture(ctx, first, win_w, win_h, dar_first, "before the change")
+            wait_picture(ctx, p, x.display, win_w, win_h, [640 / 360, 480 / 360],
+                         "before the change")
             p.wait_presented(width=480)
-            second = screenshot(ctx, x.display, "second")
-            check_picture(ctx, second, win_w, win_h, 480 / 360, "after the change")
-            r = p.wait_end()
+            wait_picture(ctx, p, x.display, win_w, win_h, [480 / 360], "after the change")
+            r = p.terminate()
         finally:
             p.close()
     with open(p.stats) as f:

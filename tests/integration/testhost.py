@@ -144,10 +144,19 @@ class Client:
         return self.ctx.skylight_run(list(args), env=self.env(), expect_rc=expect_rc,
                                      timeout_s=timeout_s)
 
-    def popen(self, *args, env=None, drop=()):
-        return subprocess.Popen([self.ctx.skylight] + list(args), env=self.env(env, drop),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+    def popen(self, *args, env=None, drop=(), stderr_path=None):
+        """skylight in the background (finish() collects it). stderr_path: its stderr goes to
+        that file, which a test can read while it runs, instead of a pipe."""
+        err = open(stderr_path, "wb") if stderr_path else subprocess.PIPE
+        try:
+            p = subprocess.Popen([self.ctx.skylight] + list(args), env=self.env(env, drop),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                                 start_new_session=True)
+        finally:
+            if stderr_path:
+                err.close()
+        p.stderr_path = stderr_path
+        return p
 
     def pair(self, host, pin="1234", expect_rc=0):
         """Pairs with a host started with --pin PIN."""
@@ -183,6 +192,9 @@ def finish(p, timeout_s=60):
         os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
         fail("skylight did not finish: %s" % err.decode()[-1500:])
+    if err is None:
+        with open(p.stderr_path, "rb") as f:
+            err = f.read()
     r = skytest.Result(p.args, p.returncode, out.decode(), err.decode(), 0)
     rep = skytest.sanitizer_report(r)
     check(rep is None, "sanitizer report: %s" % rep, r)
