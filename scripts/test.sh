@@ -6,7 +6,7 @@
 #   4. the release build with -Werror: every test (its ctest summary closes the run).
 # Usage: scripts/test.sh [--quick | --stress [N]]
 #   --quick       the release build only
-#   --stress [N]  the release build's integration tests N times (3) beside two busy CPU hogs,
+#   --stress [N]  the release build's unit and integration tests N times (3) beside two busy CPU hogs,
 #                 stopping at the first failure: proves the suite does not depend on speed
 #                 (not part of CI: it is long)
 set -euo pipefail
@@ -30,8 +30,8 @@ if [ "${1:-}" = "--stress" ]; then
     hogs+=($!)
   done
   for ((i = 1; i <= runs; i++)); do
-    echo "== Stress run $i of $runs: integration tests beside 2 CPU hogs (pids ${hogs[*]})"
-    (cd build && ctest --output-on-failure -j "$jobs" -L integration)
+    echo "== Stress run $i of $runs: unit and integration tests beside 2 CPU hogs (pids ${hogs[*]})"
+    (cd build && ctest --output-on-failure -j "$jobs" -L 'unit|integration')
   done
   echo "== $runs stress runs passed"
   exit 0
