@@ -6,9 +6,9 @@
 #   4. the release build with -Werror: every test (its ctest summary closes the run).
 # Usage: scripts/test.sh [--quick | --stress [N]]
 #   --quick       the release build only
-#   --stress [N]  the release build's unit and integration tests N times (3) beside two busy CPU hogs,
-#                 stopping at the first failure: proves the suite does not depend on speed
-#                 (not part of CI: it is long)
+#   --stress [N]  the release build's unit and integration tests N times (3) beside two busy
+#                 CPU hogs, stopping at the first failure: proves the suite does not depend on
+#                 speed (not part of CI: it is long)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
