@@ -1,3 +1,5 @@
+/* Shards to access units: FEC blocks, rebuild, reorder wait, loss and recovery, host restarts
+ * (frame_assembler.h). */
 #include "common/proto/frame_assembler.h"
 
 #include <stdlib.h>

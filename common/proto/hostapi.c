@@ -1,3 +1,5 @@
+/* The host's HTTP API: reply status, serverinfo, applist and launch replies; addresses, URLs,
+ * the launch query (hostapi.h). */
 #include "common/proto/hostapi.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* The video jitter buffer's clock: release and present times per latency mode (jitter.h). */
 #include "common/proto/jitter.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* MAC addresses and the wake-on-LAN magic packet (wol.h). */
 #include "common/proto/wol.h"
 
 #include <string.h>

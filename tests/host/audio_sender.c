@@ -1,3 +1,5 @@
+/* The test host's audio thread: tones, Opus, the packetizer, into the audio sender
+ * (audio_sender.h). */
 #include "tests/host/audio_sender.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* --video-file: a pre-encoded clip read into memory and sent in a loop (clip.h). */
 #include "tests/host/clip.h"
 
 #include <stdlib.h>

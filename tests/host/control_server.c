@@ -1,3 +1,4 @@
+/* The test host's ENet control stream and the session thread's loop (control_server.h). */
 #include "tests/host/control_server.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* The test host's video encoder over libavcodec's software encoders (encoder.h). */
 #include "tests/host/encoder.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* The test host's HTTP(S) endpoints, answered as Sunshine v0.23 does (endpoints.h). */
 #include "tests/host/endpoints.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* The test host's shared state: options, apps, the pending launch, start and stop (host.h). */
 #include "tests/host/host.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* The test host's HTTP/1.1 parsing and reply building, without I/O (http.h). */
 #include "tests/host/http.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* The host side of PIN pairing: sessions and the /pair phases (pair.h). */
 #include "tests/host/pair.h"
 
 #include <stdlib.h>

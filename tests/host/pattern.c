@@ -1,3 +1,4 @@
+/* The test host's picture: the barcoded test pattern and its input region (pattern.h). */
 #include "tests/host/pattern.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* The test host's RTSP server, as Sunshine v0.23 answers (rtsp_server.h). */
 #include "tests/host/rtsp_server.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* The test host's HTTP and HTTPS listeners: sockets, TLS, threads (server.h). */
 #include "tests/host/server.h"
 
 #include <arpa/inet.h>

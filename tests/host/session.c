@@ -1,3 +1,5 @@
+/* The test host's streaming side: its sockets, the RTSP thread and one session per stream
+ * (session.h). */
 #include "tests/host/session.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* The test host's identity and paired clients in --state-dir, written atomically (state.h). */
 #include "tests/host/state.h"
 
 #include <dirent.h>

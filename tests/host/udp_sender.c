@@ -1,3 +1,5 @@
+/* One media stream's UDP sender: the client's address from its pings, impairment, paced
+ * sending (udp_sender.h). */
 #include "tests/host/udp_sender.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,5 @@
+/* The test host's video thread: pattern, encoder, packetizer, into the video sender
+ * (video_sender.h). */
 #include "tests/host/video_sender.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* Test helper: reads a decrypted RTSP exchange of the recorded sessions (rtsp_capture.h). */
 #include "rtsp_capture.h"
 
 #include <stdio.h>

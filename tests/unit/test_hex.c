@@ -1,3 +1,4 @@
+/* Unit tests for common/core/hex: hex text to bytes and back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* Unit tests for common/core/xml: the bounded XML reader. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

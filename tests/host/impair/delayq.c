@@ -1,3 +1,4 @@
+/* The delay queue: a bounded min-heap releasing datagrams at their due time (delayq.h). */
 #include "tests/host/impair/delayq.h"
 
 #include <stdbool.h>

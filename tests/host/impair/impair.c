@@ -1,3 +1,4 @@
+/* The seeded network impairment model and its spec parser (impair.h). */
 #include "tests/host/impair/impair.h"
 
 #include <stdarg.h>
