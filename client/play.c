@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <SDL.h>
+#include <libavutil/pixdesc.h>
 
 #include "client/media/audio.h"
 #include "client/cli.h"
@@ -18,7 +19,7 @@
 #include "client/media/decoder.h"
 #include "client/media/frame_md5.h"
 #include "client/presenter.h"
-#include "client/render/render_sdl.h"
+#include "client/render/render.h"
 #include "client/media/source_file.h"
 #include "client/stats_out.h"
 #include "client/media/video_pipeline.h"
@@ -102,6 +103,19 @@ static void figures(void *opaque, SkyAudioFigures *audio, SkyNetFigures *net)
     audio_figures(p, audio);
 }
 
+/* What the file's video is, for the renderer's choice. */
+static SkyRenderContent content_of(const SkySourceInfo *info)
+{
+    SkyRenderContent c = {.width = info->width, .height = info->height};
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(info->pix_fmt);
+    if (d) {
+        c.deep = d->comp[0].depth > 8;
+        c.yuv444 = d->log2_chroma_w == 0 && d->log2_chroma_h == 0;
+    }
+    c.hdr = info->color_trc == AVCOL_TRC_SMPTE2084 || info->color_trc == AVCOL_TRC_ARIB_STD_B67;
+    return c;
+}
+
 static int setup(Play *p)
 {
     int ret = sky_feedback_create(&p->feedback);
@@ -139,8 +153,11 @@ static int setup(Play *p)
                      driver);
             return SKY_ERR(ENODEV);
         }
-        ret = sky_render_create(&p->render, &p->render_opts, "Skylight", info.width,
-                                info.height);
+        SkyRenderCfg rc = {.opts = p->render_opts,
+                           .title = "Skylight",
+                           .content = content_of(&info),
+                           .stats = p->stats};
+        ret = sky_render_create(&p->render, &rc);
         if (ret < 0)
             return ret;
     }
@@ -163,6 +180,9 @@ static int setup(Play *p)
                 .width = info.width,
                 .height = info.height,
                 .low_delay = info.low_delay,
+                /* The placebo renderer maps hardware pictures itself; MD5s need them in
+                 * system memory. */
+                .keep_hw_frames = p->render && !sky_render_on_main_thread(p->render) && !p->md5,
             },
         /* A file is decoded as ffmpeg does: errors are counted, decoding goes on. */
         .policy = {.max_hw_failures = (uint32_t)p->decoder_opts.max_hw_failures,
@@ -178,6 +198,8 @@ static int setup(Play *p)
     if (ret < 0)
         return ret;
     sky_presenter_attach(p->presenter, p->vp);
+    if (p->render && (ret = sky_render_start(p->render, p->vp)) < 0)
+        return ret;
     return sky_source_file_start(p->source, p->vp, p->audio, p->feedback, p->opts.pacing);
 }
 
@@ -186,6 +208,8 @@ static int teardown(Play *p, int status)
     /* Reverse order of setup: stop the producer, then the decoder, then the outputs. */
     const char *backend = p->vp ? sky_video_pipeline_backend(p->vp) : "none";
     sky_source_file_destroy(&p->source);
+    if (p->render)
+        sky_render_stop(p->render); /* its render thread takes from the pipeline */
     sky_video_pipeline_destroy(&p->vp);
     if (p->audio && status == 0 && !g_quit && p->opts.pacing)
         sky_audio_drain(p->audio, 2000000);

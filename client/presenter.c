@@ -1,7 +1,8 @@
 /* The main thread's loop for play and stream: events, pictures, per-second figures, the end
  * (presenter.h). */
 /* Threads: everything here runs on the main thread, except sky_presenter_wake (decoder thread),
- * which only sets an atomic and pushes an SDL event. */
+ * which only sets an atomic and pushes an SDL event. Pictures are drawn by the SkyRender (on its
+ * render thread, or here through sky_render_poll); headless, this thread takes them. */
 #include "client/presenter.h"
 
 #include <stdatomic.h>
@@ -33,9 +34,9 @@ struct SkyPresenter {
     Uint32 wake_event;
     atomic_bool wake_pending;
     atomic_bool events;           /* SDL events are read (a window, or headless input) */
-    /* The overlay's figures since its last update. */
+    /* The overlay's figures at its last update. */
     int64_t overlay_last_us;      /* 0: fill it at the next round */
-    uint64_t overlay_frames;
+    uint64_t overlay_presented;
     int64_t overlay_decode_us;
     SkyNetFigures overlay_net;
 };
@@ -99,10 +100,15 @@ static void overlay_update(SkyPresenter *p, int64_t now, const SkyAudioFigures *
                            const SkyNetFigures *nf)
 {
     double secs = p->overlay_last_us ? (now - p->overlay_last_us) / 1e6 : 0;
+    uint64_t presented;
+    int64_t decode_us;
+    sky_render_counts(p->render, &presented, &decode_us);
+    uint64_t frames = presented - p->overlay_presented;
     char text[512];
-    int n = snprintf(text, sizeof(text), "%.1f fps, decode %.2f ms",
-                     secs > 0 ? p->overlay_frames / secs : 0,
-                     p->overlay_frames ? p->overlay_decode_us / 1e3 / p->overlay_frames : 0);
+    int n = snprintf(text, sizeof(text), "%.1f fps, decode %.2f ms, renderer %s",
+                     secs > 0 ? frames / secs : 0,
+                     frames ? (double)(decode_us - p->overlay_decode_us) / 1e3 / frames : 0,
+                     sky_render_driver_name(p->render));
     if (nf->active && n > 0 && (size_t)n < sizeof(text)) {
         const SkyNetFigures *o = &p->overlay_net;
         n += snprintf(text + n, sizeof(text) - (size_t)n,
@@ -118,8 +124,8 @@ static void overlay_update(SkyPresenter *p, int64_t now, const SkyAudioFigures *
                  af->buffer_ms_p50, (unsigned long long)af->concealed_frames);
     sky_render_overlay_text(p->render, text);
     p->overlay_net = *nf;
-    p->overlay_frames = 0;
-    p->overlay_decode_us = 0;
+    p->overlay_presented = presented;
+    p->overlay_decode_us = decode_us;
     p->overlay_last_us = now;
 }
 
@@ -132,22 +138,18 @@ void sky_presenter_wake(void *opaque)
     SDL_PushEvent(&ev);
 }
 
-/* Shows (or, headless, hands off) one picture and finishes its timeline. */
-static void present(SkyPresenter *p, AVFrame **frame, SkyFrameTiming *t)
+/* Headless: the next picture is "presented" when the main thread takes it. Returns 0,
+ * SKY_ERR(EPIPE) at the end, or a fatal decoder error. */
+static int hand_off(SkyPresenter *p, int64_t timeout_us)
 {
-    int ret = p->render ? sky_render_frame(p->render, *frame) : 0;
-    t->presented_us = sky_time_us();
-    if (ret < 0) {
-        t->fate = SKY_FATE_DROPPED;
-        t->drop_reason = SKY_DROP_DECODE_ERROR;
-        t->presented_us = 0;
-    } else {
-        t->fate = SKY_FATE_PRESENTED;
-        p->overlay_frames++;
-        p->overlay_decode_us += t->decode_end_us - t->decode_start_us;
+    AVFrame *frame = NULL;
+    SkyFrameTiming t;
+    int ret = sky_video_pipeline_take(p->vp, &frame, &t, timeout_us);
+    if (ret == 0) {
+        sky_stats_out_presented(p->stats, &t, sky_time_us());
+        av_frame_free(&frame);
     }
-    sky_stats_out_frame_done(p->stats, t);
-    av_frame_free(frame);
+    return ret == SKY_ERR(EAGAIN) || ret == SKY_ERR(ETIMEDOUT) ? 0 : ret;
 }
 
 static void handle_event(SkyPresenter *p, const SDL_Event *ev)
@@ -158,11 +160,8 @@ static void handle_event(SkyPresenter *p, const SDL_Event *ev)
             *p->quit = 1;
         return;
     case SDL_WINDOWEVENT:
-        if (!p->render)
-            break;
-        if (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
-            ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
-            sky_render_redraw(p->render);
+        if (p->render)
+            sky_render_window_event(p->render, &ev->window);
         break;
     case SDL_KEYDOWN:
         if (p->render && ev->key.keysym.sym == SDLK_F11) {
@@ -188,11 +187,13 @@ int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why)
             return 0;
         }
         bool events = atomic_load(&p->events);
+        /* This thread shows pictures itself (headless, or SDL's renderer). */
+        bool shows = !p->render || sky_render_on_main_thread(p->render);
         if (events) {
             SDL_Event ev;
             /* Wait for an event, a picture, or a smooth-mode picture's present time. */
             int wait = EVENT_WAIT_MS;
-            int64_t due = sky_video_pipeline_next_due(p->vp);
+            int64_t due = shows ? sky_video_pipeline_next_due(p->vp) : INT64_MAX;
             if (due != INT64_MAX) {
                 int64_t ms = (due - sky_time_us() + 999) / 1000;
                 wait = ms < 0 ? 0 : ms < wait ? (int)ms : wait;
@@ -206,17 +207,14 @@ int sky_presenter_run(SkyPresenter *p, double duration_s, SkyPresenterEnd *why)
                 } while (SDL_PollEvent(&ev));
             }
         }
-        AVFrame *frame = NULL;
-        SkyFrameTiming t;
-        int ret = sky_video_pipeline_take(p->vp, &frame, &t, events ? 0 : EVENT_WAIT_MS * 1000);
-        if (ret == 0) {
-            present(p, &frame, &t);
-        } else if (ret == SKY_ERR(EPIPE)) {
+        int ret = p->render ? sky_render_poll(p->render)
+                            : hand_off(p, events ? 0 : EVENT_WAIT_MS * 1000);
+        if (ret == SKY_ERR(EPIPE)) {
             *why = SKY_PRESENTER_END_STREAM;
             return 0;
-        } else if (ret != SKY_ERR(EAGAIN) && ret != SKY_ERR(ETIMEDOUT)) {
-            return ret;
         }
+        if (ret < 0)
+            return ret;
         int64_t now = sky_time_us();
         bool stop = p->hooks.poll && p->hooks.poll(p->hooks.opaque, now);
         bool second = sky_stats_out_second_due(p->stats, now), overlay = overlay_due(p, now);

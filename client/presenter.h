@@ -1,8 +1,9 @@
-/* The main thread's loop for `play` and `stream`: SDL events, taking pictures from the video
- * pipeline and showing them (or, headless, just finishing their timelines), the per-second
- * stats line and overlay (their figures gathered once a second, not every turn), and the end
- * conditions (the stream ended, --duration, Ctrl+C, the window closed). The decoder thread
- * wakes it with an SDL user event, posted at most once until the loop has seen it. */
+/* The main thread's loop for `play` and `stream`: SDL events (input), pictures (shown by the
+ * SkyRender: on its render thread, or through sky_render_poll on this thread for SDL's
+ * renderer; headless, taken here and their timelines finished), the per-second stats line and
+ * overlay (their figures gathered once a second, not every turn), and the end conditions (the
+ * stream ended, --duration, Ctrl+C, the window closed). The decoder thread wakes it with an SDL
+ * user event, posted at most once until the loop has seen it. */
 #ifndef SKY_CLIENT_PRESENTER_H
 #define SKY_CLIENT_PRESENTER_H
 
@@ -12,7 +13,7 @@
 
 #include <SDL.h>
 
-#include "client/render/render_sdl.h"
+#include "client/render/render.h"
 #include "client/stats_out.h"
 #include "client/media/video_pipeline.h"
 #include "common/core/opts.h"

@@ -33,6 +33,8 @@ struct SkyStatsOut {
     int error;
     /* Owned by the thread calling tick/finish. */
     int64_t next_tick_us;
+    /* Owned by the presenting thread. */
+    int64_t last_present_us;
 };
 
 int sky_stats_out_create(SkyStatsOut **out, const char *json_path, int64_t t0_us)
@@ -110,6 +112,16 @@ void sky_stats_out_frame_done(SkyStatsOut *s, const SkyFrameTiming *f)
     char line[LINE_MAX_BYTES];
     if (sky_frame_timing_json(f, s->t0_us, line, sizeof(line)))
         write_line(s, line);
+}
+
+void sky_stats_out_presented(SkyStatsOut *s, SkyFrameTiming *t, int64_t now_us)
+{
+    t->fate = SKY_FATE_PRESENTED;
+    t->presented_us = now_us;
+    if (s->last_present_us)
+        sky_timeline_present_interval(s->timeline, now_us - s->last_present_us);
+    s->last_present_us = now_us;
+    sky_stats_out_frame_done(s, t);
 }
 
 bool sky_stats_out_second_due(const SkyStatsOut *s, int64_t now_us)

@@ -31,6 +31,9 @@ SkyTimeline *sky_stats_out_timeline(SkyStatsOut *s);
 void sky_stats_out_frame_in(SkyStatsOut *s);
 /* A frame was presented or dropped (any thread): recorded, and written as a JSON line. */
 void sky_stats_out_frame_done(SkyStatsOut *s, const SkyFrameTiming *f);
+/* The presenting thread (one at a time): t's picture was presented at now_us. Finishes its
+ * timeline as presented and records the time since the previous picture was presented. */
+void sky_stats_out_presented(SkyStatsOut *s, SkyFrameTiming *t, int64_t now_us);
 /* Whether a second has passed since the last per-second line (the tick thread). */
 bool sky_stats_out_second_due(const SkyStatsOut *s, int64_t now_us);
 /* Writes the per-second line when a second has passed since the last one (one thread).

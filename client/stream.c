@@ -44,7 +44,7 @@
 #include "client/input/input_script.h"
 #include "client/presenter.h"
 #include "client/media/recorder.h"
-#include "client/render/render_sdl.h"
+#include "client/render/render.h"
 #include "client/net/rtsp_client.h"
 #include "client/stats_out.h"
 #include "client/media/video_pipeline.h"
@@ -472,8 +472,22 @@ static int stage_output(Session *s)
         s->sdl_video = true;
         char title[300];
         snprintf(title, sizeof(title), "%s - Skylight", s->app_title);
-        ret = sky_render_create(&s->render, &s->render_opts, title, s->opts.width,
-                                s->opts.height);
+        SkyRenderCfg rc = {
+            .opts = s->render_opts,
+            .title = title,
+            .content = {.width = s->opts.width,
+                        .height = s->opts.height,
+                        .hdr = s->opts.hdr,
+                        .deep = s->opts.hdr},
+            .stats = s->stats,
+        };
+        ret = sky_render_create(&s->render, &rc);
+        if (ret == SKY_ERR(ENOSYS))
+            snprintf(s->err, sizeof(s->err), "the chosen renderer cannot show this stream (see "
+                                             "above)");
+        else if (ret < 0)
+            snprintf(s->err, sizeof(s->err), "cannot open a window to show the stream (see "
+                                             "above); use --headless to stream without one");
         if (ret < 0)
             return ret;
     }
@@ -488,7 +502,11 @@ static int stage_decoder(Session *s)
                     .codec_id = codec_id(s->rtsp.stream.codec),
                     .width = s->opts.width,
                     .height = s->opts.height,
-                    .low_delay = true},
+                    .low_delay = true,
+                    /* The placebo renderer maps hardware pictures itself; MD5s need them in
+                     * system memory. */
+                    .keep_hw_frames =
+                        s->render && !sky_render_on_main_thread(s->render) && !s->md5},
         /* A stream resyncs at a keyframe after any decode error: never show garbage. */
         .policy = {.max_hw_failures = (uint32_t)s->decoder_opts.max_hw_failures,
                    .resync_on_error = true},
@@ -506,7 +524,7 @@ static int stage_decoder(Session *s)
         return ret;
     }
     sky_presenter_attach(s->presenter, s->vp);
-    return 0;
+    return s->render ? sky_render_start(s->render, s->vp) : 0;
 }
 
 static int stage_audio(Session *s)
@@ -561,7 +579,7 @@ static int stage_input(Session *s)
         .opts = s->input_opts,
         .control = s->control,
         .feedback = s->feedback,
-        .window = window_id ? SDL_GetWindowFromID(window_id) : NULL,
+        .window = s->render ? sky_render_window(s->render) : NULL,
         .stream_width = s->opts.width,
         .stream_height = s->opts.height,
         .host_features = s->rtsp.caps.feature_flags,
@@ -656,6 +674,8 @@ static int teardown(Session *s)
     const char *backend = s->vp ? sky_video_pipeline_backend(s->vp) : NULL;
     char backend_name[32];
     snprintf(backend_name, sizeof(backend_name), "%s", backend ? backend : "none");
+    if (s->render)
+        sky_render_stop(s->render); /* its render thread takes from the pipeline */
     sky_video_pipeline_destroy(&s->vp);
     sky_presenter_destroy(&s->presenter);
     sky_render_destroy(&s->render);

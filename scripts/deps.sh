@@ -9,11 +9,13 @@ build_pkgs=(
   libsdl2-dev libsdl2-ttf-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libopus-dev libenet-dev libssl-dev libexpat1-dev libcurl4-openssl-dev
   libisal-dev  # Reed-Solomon FEC
+  libplacebo-dev libvulkan-dev  # the placebo renderer (Vulkan, OpenGL)
   ffmpeg  # makes the demo and test samples
 )
 test_pkgs=(
   libcmocka-dev clang libclang-rt-14-dev  # unit tests, libFuzzer
   xvfb x11-apps xauth                     # a real X server and xwd for window tests
+  mesa-vulkan-drivers libgl1-mesa-dri     # lavapipe (Vulkan) and llvmpipe (OpenGL): no GPU in CI
   python3
   openssl                                 # a second host identity in the hosts tests
 )

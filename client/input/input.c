@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/render/render_sdl.h"
+#include "client/render/render.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
 #include "common/proto/sdp.h"

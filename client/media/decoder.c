@@ -336,8 +336,8 @@ int sky_decoder_receive(SkyDecoder *d, AVFrame *frame)
     int ret = avcodec_receive_frame(d->ctx, d->hw_frame);
     if (ret < 0)
         return ret;
-    if (d->hw_frame->format != d->hw_pix_fmt) {
-        /* get_format chose a software format for this stream. */
+    if (d->hw_frame->format != d->hw_pix_fmt || d->cfg.keep_hw_frames) {
+        /* get_format chose a software format for this stream, or the renderer maps it. */
         av_frame_move_ref(frame, d->hw_frame);
         return 0;
     }

@@ -3,8 +3,9 @@
  * Vulkan hwaccel for the codec) and the V4L2 mem2mem decoders of ARM boards.
  *
  * `auto` probes the hardware backends in order and falls back to software when none opens;
- * a backend named explicitly that cannot be opened is an error. Pictures come out in system
- * memory (hardware frames are downloaded), in whatever pixel format the decoder produced. */
+ * a backend named explicitly that cannot be opened is an error. Pictures come out in whatever
+ * pixel format the decoder produced: hardware frames are downloaded to system memory unless
+ * the renderer takes them as they are (keep_hw_frames). */
 #ifndef SKY_CLIENT_DECODER_H
 #define SKY_CLIENT_DECODER_H
 
@@ -45,6 +46,8 @@ typedef struct SkyDecoderCfg {
     size_t extradata_len;
     int width, height;           /* hints, may be 0 */
     bool low_delay;              /* the stream has no reordering (always true for GameStream) */
+    bool keep_hw_frames;         /* hand out hardware pictures as they are (the renderer maps
+                                  * or downloads them); else they are downloaded here */
 } SkyDecoderCfg;
 
 typedef struct SkyDecoder SkyDecoder;
@@ -60,8 +63,9 @@ bool sky_decoder_is_hw(const SkyDecoder *d);
 
 /* Like avcodec_send_packet (pkt NULL drains). The caller keeps pkt. */
 int sky_decoder_send(SkyDecoder *d, const AVPacket *pkt);
-/* Like avcodec_receive_frame: 0 with a picture in system memory in `frame` (the caller's,
- * unreferenced first), AVERROR(EAGAIN), AVERROR_EOF or an error. */
+/* Like avcodec_receive_frame: 0 with a picture in `frame` (the caller's, unreferenced first):
+ * in system memory, or a hardware frame with keep_hw_frames; AVERROR(EAGAIN), AVERROR_EOF or
+ * an error. */
 int sky_decoder_receive(SkyDecoder *d, AVFrame *frame);
 /* Forgets every reference and every frame still inside (a new frame generation starts). */
 void sky_decoder_flush(SkyDecoder *d);

@@ -100,6 +100,8 @@ int sky_source_file_open(SkySourceFile **out, const char *path)
     s->info.extradata_len = vpar->extradata_size > 0 ? (size_t)vpar->extradata_size : 0;
     s->info.width = vpar->width;
     s->info.height = vpar->height;
+    s->info.pix_fmt = vpar->format;
+    s->info.color_trc = vpar->color_trc;
     s->info.time_base = vs->time_base;
     AVRational fr = vs->avg_frame_rate.num ? vs->avg_frame_rate : vs->r_frame_rate;
     s->info.fps = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0;

@@ -21,6 +21,8 @@ typedef struct SkySourceInfo {
     const uint8_t *extradata; /* owned by the source */
     size_t extradata_len;
     int width, height;
+    int pix_fmt;             /* AVPixelFormat, AV_PIX_FMT_NONE if the file does not say */
+    int color_trc;           /* AVColorTransferCharacteristic */
     AVRational time_base;
     double fps;              /* 0 if unknown */
     bool low_delay;          /* no frame reordering announced */

@@ -13,6 +13,16 @@ void sky_hist_init(SkyHistogram *h)
     atomic_init(&h->max, 0);
 }
 
+void sky_hist_clear(SkyHistogram *h)
+{
+    for (unsigned i = 0; i < SKY_HIST_BUCKETS; i++)
+        atomic_store_explicit(&h->buckets[i], 0, memory_order_relaxed);
+    atomic_store_explicit(&h->count, 0, memory_order_relaxed);
+    atomic_store_explicit(&h->sum, 0, memory_order_relaxed);
+    atomic_store_explicit(&h->min, UINT64_MAX, memory_order_relaxed);
+    atomic_store_explicit(&h->max, 0, memory_order_relaxed);
+}
+
 unsigned sky_hist_bucket_of(uint64_t v)
 {
     if (v < 2 * SUB)

@@ -35,6 +35,8 @@ typedef struct SkyHistogram {
 } SkyHistogram;
 
 void sky_hist_init(SkyHistogram *h);
+/* Empties a histogram others may be recording into (a sample racing the clear may be lost). */
+void sky_hist_clear(SkyHistogram *h);
 void sky_hist_record(SkyHistogram *h, uint64_t v);
 /* Negative values (clock skew between threads) are recorded as 0. */
 void sky_hist_record_signed(SkyHistogram *h, int64_t v);

@@ -3,6 +3,7 @@
 #include "common/media/timeline.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,6 +29,7 @@ static const char *const span_names[SKY_SPAN_COUNT] = {
     [SKY_SPAN_NETWORK] = "network_us",
     [SKY_SPAN_HOLD] = "hold_us",
     [SKY_SPAN_CLIENT] = "client_us",
+    [SKY_SPAN_PRESENT_INTERVAL] = "present_interval_us",
 };
 
 const char *sky_drop_reason_name(SkyDropReason r)
@@ -44,6 +46,11 @@ struct SkyTimeline {
     SkyCounter dropped_by[SKY_DROP_COUNT];
     SkyCounter compressed_bytes;
     SkyHistogram spans[SKY_SPAN_COUNT];
+    /* Present intervals of the current second: the presenting thread records into
+     * second_interval[second_index]; sky_timeline_second_json() switches the index, reads the
+     * other one and clears it. */
+    SkyHistogram second_interval[2];
+    atomic_uint second_index;
     /* Owned by the thread that calls sky_timeline_second_json(). */
     int64_t last_second_us;
     uint64_t last_in, last_presented, last_dropped, last_bytes;
@@ -60,6 +67,9 @@ int sky_timeline_create(SkyTimeline **out, int64_t t0_us)
     t->last_second_us = t0_us;
     for (int i = 0; i < SKY_SPAN_COUNT; i++)
         sky_hist_init(&t->spans[i]);
+    sky_hist_init(&t->second_interval[0]);
+    sky_hist_init(&t->second_interval[1]);
+    atomic_init(&t->second_index, 0);
     *out = t;
     return 0;
 }
@@ -73,6 +83,12 @@ void sky_timeline_destroy(SkyTimeline **pt)
 void sky_timeline_frame_in(SkyTimeline *t)
 {
     sky_counter_add(&t->frames_in, 1);
+}
+
+void sky_timeline_present_interval(SkyTimeline *t, int64_t interval_us)
+{
+    sky_hist_record_signed(&t->spans[SKY_SPAN_PRESENT_INTERVAL], interval_us);
+    sky_hist_record_signed(&t->second_interval[atomic_load(&t->second_index) & 1], interval_us);
 }
 
 static void span(SkyTimeline *t, SkySpan s, int64_t from_us, int64_t to_us)
@@ -277,6 +293,13 @@ bool sky_timeline_second_json(SkyTimeline *t, int64_t now_us, const SkyAudioFigu
     sky_json_uint(&j, "decode_us_p50", sky_hist_percentile(&t->spans[SKY_SPAN_DECODE], 50));
     sky_json_uint(&j, "present_latency_us_p50",
                   sky_hist_percentile(&t->spans[SKY_SPAN_PRESENT_LATENCY], 50));
+    /* This second's present intervals (a record racing the switch may land in the next). */
+    unsigned idx = atomic_fetch_xor(&t->second_index, 1) & 1;
+    SkyHistogram *iv = &t->second_interval[idx];
+    sky_json_uint(&j, "present_interval_us_p50", sky_hist_percentile(iv, 50));
+    sky_json_uint(&j, "present_interval_us_p99", sky_hist_percentile(iv, 99));
+    sky_json_uint(&j, "present_interval_us_max", sky_hist_max(iv));
+    sky_hist_clear(iv);
     audio_json(&j, audio);
     net_json(&j, net, &t->last_net, secs);
     sky_json_obj_end(&j);
@@ -318,19 +341,22 @@ void sky_timeline_summary_text(const SkyTimeline *t, int64_t now_us, const SkyAu
     sky_timeline_totals(t, &tot);
     const SkyHistogram *dec = &t->spans[SKY_SPAN_DECODE];
     const SkyHistogram *pres = &t->spans[SKY_SPAN_PRESENT_LATENCY];
+    const SkyHistogram *iv = &t->spans[SKY_SPAN_PRESENT_INTERVAL];
     int n = snprintf(buf, cap,
                      "%" PRIu64 " frames in %.2f s: %" PRIu64 " presented, %" PRIu64
                      " dropped (superseded %" PRIu64 ", decode error %" PRIu64
                      ", no output %" PRIu64 ", wait keyframe %" PRIu64 ", flushed %" PRIu64
                      ", lost %" PRIu64 "); decode p50/p95/p99 %.2f/%.2f/%.2f ms; present latency p50/p99 "
-                     "%.2f/%.2f ms",
+                     "%.2f/%.2f ms; present interval p50/p99/max %.2f/%.2f/%.2f ms",
                      tot.finished, (double)(now_us - t->t0_us) / 1e6, tot.presented, tot.dropped,
                      tot.dropped_by[SKY_DROP_SUPERSEDED], tot.dropped_by[SKY_DROP_DECODE_ERROR],
                      tot.dropped_by[SKY_DROP_NO_OUTPUT], tot.dropped_by[SKY_DROP_WAIT_KEYFRAME],
                      tot.dropped_by[SKY_DROP_FLUSHED], tot.dropped_by[SKY_DROP_LOST],
                      sky_hist_percentile(dec, 50) / 1e3,
                      sky_hist_percentile(dec, 95) / 1e3, sky_hist_percentile(dec, 99) / 1e3,
-                     sky_hist_percentile(pres, 50) / 1e3, sky_hist_percentile(pres, 99) / 1e3);
+                     sky_hist_percentile(pres, 50) / 1e3, sky_hist_percentile(pres, 99) / 1e3,
+                     sky_hist_percentile(iv, 50) / 1e3, sky_hist_percentile(iv, 99) / 1e3,
+                     sky_hist_max(iv) / 1e3);
     if (net && net->active && n > 0 && (size_t)n < cap) {
         const SkyHistogram *cl = &t->spans[SKY_SPAN_CLIENT];
         int m = snprintf(buf + n, cap - (size_t)n,

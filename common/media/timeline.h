@@ -8,6 +8,8 @@
  *   decode_us           decode_start  -> decode_end   (picture ready in system memory)
  *   present_latency_us  decode_end    -> presented    (presentation call returned)
  *   total_us            enqueued      -> presented
+ *   present_interval_us presented     -> the next picture presented (judder; redraws of the
+ *                                        same picture do not count)
  * and for frames from the network (net.valid):
  *   network_us          first datagram -> last datagram (the one that made the frame whole)
  *   hold_us             last datagram  -> decode_start (jitter buffer hold and queue)
@@ -119,6 +121,8 @@ void sky_timeline_destroy(SkyTimeline **t);
 void sky_timeline_frame_done(SkyTimeline *t, const SkyFrameTiming *f);
 /* Counts a frame that entered the pipeline (any thread). */
 void sky_timeline_frame_in(SkyTimeline *t);
+/* The time from one picture's presentation to the next one's (the presenting thread). */
+void sky_timeline_present_interval(SkyTimeline *t, int64_t interval_us);
 
 typedef struct SkyTimelineTotals {
     uint64_t frames_in;
@@ -149,6 +153,7 @@ typedef enum SkySpan {
     SKY_SPAN_NETWORK,
     SKY_SPAN_HOLD,
     SKY_SPAN_CLIENT,
+    SKY_SPAN_PRESENT_INTERVAL,
     SKY_SPAN_COUNT
 } SkySpan;
 

@@ -241,11 +241,16 @@ static void test_second_deltas(void **state)
     assert_true(num(buf, "video_kbps") == 20.0); /* 2500 bytes * 8 / 1000 / 1 s */
     assert_true(num(buf, "decode_us_p50") == 20);
     assert_true(num(buf, "present_latency_us_p50") == 30);
+    /* No picture followed another yet: no interval. */
+    assert_true(num(buf, "present_interval_us_p50") == 0);
+    assert_true(num(buf, "present_interval_us_max") == 0);
     char tmp[16];
     assert_false(tjson_get(buf, "audio.packets", tmp, sizeof(tmp)));
 
     /* Half a second later: only what happened since the previous line. */
     sky_timeline_frame_in(t);
+    sky_timeline_present_interval(t, 16600);
+    sky_timeline_present_interval(t, 33300); /* a picture shown a refresh late */
     f = presented(3, 200, 10, 60, 30, 500);
     sky_timeline_frame_done(t, &f);
     SkyAudioFigures audio = {.active = true, .packets = 25, .concealed_frames = 2,
@@ -260,6 +265,10 @@ static void test_second_deltas(void **state)
     assert_true(num(buf, "fps") == 2.0);        /* 1 frame in 0.5 s */
     assert_true(num(buf, "video_kbps") == 8.0); /* 500 bytes * 8 / 1000 / 0.5 s */
     assert_true(num(buf, "decode_us_p50") == 40); /* over the whole run: 20 40 60 */
+    /* This second's intervals (within the histogram's 3%). */
+    assert_true(num(buf, "present_interval_us_p50") >= 16000 &&
+                num(buf, "present_interval_us_p50") <= 17200);
+    assert_true(num(buf, "present_interval_us_max") == 33300);
     assert_true(num(buf, "audio.packets") == 25);
     assert_true(num(buf, "audio.concealed_frames") == 2);
     assert_true(num(buf, "audio.overflow_bytes") == 960);
@@ -273,6 +282,7 @@ static void test_second_deltas(void **state)
     assert_true(num(buf, "fps") == 0);
     assert_true(num(buf, "video_kbps") == 0);
     assert_true(num(buf, "presented") == 0);
+    assert_true(num(buf, "present_interval_us_max") == 0); /* cleared each second */
 
     char small[32];
     assert_false(sky_timeline_second_json(t, T0 + 2000000, NULL, NULL, small, sizeof(small)));
@@ -293,6 +303,8 @@ static SkyTimeline *summary_run(void)
     sky_timeline_frame_done(t, &f);
     f = dropped(3, SKY_DROP_DECODE_ERROR, 100);
     sky_timeline_frame_done(t, &f);
+    sky_timeline_present_interval(t, 16000);
+    sky_timeline_present_interval(t, 17000);
     return t;
 }
 
@@ -323,6 +335,8 @@ static void test_summary_json(void **state)
     assert_true(num(buf, "present_latency_us.max") == 50);
     assert_true(num(buf, "total_us.p50") == 34);
     assert_true(num(buf, "total_us.p99") == 86);
+    assert_true(num(buf, "present_interval_us.p50") == 16000);
+    assert_true(num(buf, "present_interval_us.max") == 17000);
     char tmp[16];
     assert_false(tjson_get(buf, "audio.packets", tmp, sizeof(tmp)));
 
@@ -351,7 +365,7 @@ static void test_summary_text(void **state)
     assert_string_equal(buf, "4 frames in 2.50 s: 2 presented, 2 dropped (superseded 1, decode "
                              "error 1, no output 0, wait keyframe 0, flushed 0, lost 0); decode "
                              "p50/p95/p99 0.02/0.03/0.03 ms; present latency p50/p99 0.01/0.05 "
-                             "ms");
+                             "ms; present interval p50/p99/max 16.00/17.00/17.00 ms");
     SkyAudioFigures audio = {.active = true, .packets = 10, .concealed_frames = 2,
                              .underruns = 1, .buffer_ms_p50 = 20, .buffer_ms_p99 = 35.5};
     sky_timeline_summary_text(t, T0 + 2500000, &audio, NULL, buf, sizeof(buf));

@@ -1,0 +1,581 @@
+/* The window, the choice of renderer driver, the drawing loop (on the render thread or the main
+ * thread) and the overlay's hand-off between them (render.h). */
+/* Threads (docs/threading.md): the window, the font and the overlay's text are the main
+ * thread's. The drawing thread (the render thread, or the main thread for a main-thread driver)
+ * owns the driver after `open`, takes pictures from the pipeline and finishes their timelines.
+ * The main thread hands it the drawable size and redraw requests as atomics and the overlay
+ * picture under `overlay_lock` (a leaf). */
+#define _POSIX_C_SOURCE 200809L
+#include "client/render/render.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL_ttf.h>
+#include <libavutil/hwcontext.h>
+#include <libavutil/pixdesc.h>
+
+#include "client/render/driver.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+#include "common/core/time.h"
+
+#define TAG "render"
+/* How long the render thread waits for a picture before it looks at redraws and stop. */
+#define WAIT_US 20000
+/* Consecutive failed presents after which presentation gives up (about two seconds at 60 Hz:
+ * a device or swapchain that does not come back). */
+#define MAX_FAILURES 120
+#define OVERLAY_PAD 8
+
+const SkyOpt sky_render_opts_table[] = {
+    {"window-mode", SKY_OPT_CHOICE, offsetof(SkyRenderOpts, window_mode), 0, 0, 0,
+     "windowed|fullscreen|borderless", "windowed", NULL, "how the window is shown"},
+    {"window-width", SKY_OPT_INT, offsetof(SkyRenderOpts, width), 0, 0, 16384, NULL, "0", "PX",
+     "window width; 0 = the video's"},
+    {"window-height", SKY_OPT_INT, offsetof(SkyRenderOpts, height), 0, 0, 16384, NULL, "0", "PX",
+     "window height; 0 = the video's"},
+    {"vsync", SKY_OPT_BOOL, offsetof(SkyRenderOpts, vsync), 0, 0, 0, NULL, "yes", NULL,
+     "wait for the display's refresh when presenting (off: lowest latency, may tear)"},
+    {"renderer", SKY_OPT_CHOICE, offsetof(SkyRenderOpts, renderer), 0, 0, 0,
+     "auto|placebo|sdl", "auto", NULL,
+     "placebo: libplacebo on Vulkan or OpenGL, on a render thread (HDR, 10-bit, 4:4:4, "
+     "hardware frames without a copy); sdl: SDL's renderer on the main thread; auto: placebo, "
+     "but sdl for 8-bit SDR on a software rasterizer, where it costs less"},
+    SKY_OPT_END,
+};
+
+struct SkyRender {
+    SkyRenderCfg cfg;
+
+    /* Main thread. */
+    SDL_Window *window;
+    bool fullscreen;
+    const SkyRenderDriver *drv;
+    void *priv;
+    SkyDriverInfo info;
+    SkyVideoPipeline *vp;
+    pthread_t thread;
+    bool thread_started;
+    bool ttf_started;
+    TTF_Font *font;
+    bool overlay_on;
+    uint64_t overlay_serial;
+
+    /* Main thread writes, the drawing thread reads. */
+    atomic_bool stop;
+    atomic_bool redraw;
+    _Atomic int out_w, out_h;     /* the drawable, in pixels */
+
+    /* Guarded by overlay_lock: the overlay picture waiting for the drawing thread. */
+    pthread_mutex_t overlay_lock;
+    bool ov_shown;
+    uint8_t *ov_pixels;           /* NULL: none yet */
+    int ov_w, ov_h;
+    uint64_t ov_serial;
+
+    /* The drawing thread writes, any thread reads. */
+    _Atomic int state;            /* 0, SKY_ERR(EPIPE) at the end, or a fatal error */
+    _Atomic uint64_t presented;
+    _Atomic int64_t decode_us;
+
+    /* The drawing thread only. */
+    uint8_t *draw_ov;             /* its own copy of the overlay */
+    int draw_ov_w, draw_ov_h;
+    uint64_t draw_ov_serial;
+    bool draw_ov_shown;
+    AVFrame *download;            /* hardware pictures the driver does not take */
+    bool download_logged;
+    int failures;                 /* consecutive failed draws or presents */
+};
+
+void sky_render_letterbox(int out_w, int out_h, double dar, int *x, int *y, int *w, int *h)
+{
+    if (out_w <= 0 || out_h <= 0 || !(dar > 0) || !isfinite(dar)) {
+        *x = *y = 0;
+        *w = out_w > 0 ? out_w : 0;
+        *h = out_h > 0 ? out_h : 0;
+        return;
+    }
+    double out_ar = (double)out_w / out_h;
+    if (dar > out_ar) { /* wider than the output: bars above and below */
+        *w = out_w;
+        *h = (int)lround(out_w / dar);
+    } else {
+        *h = out_h;
+        *w = (int)lround(out_h * dar);
+    }
+    if (*w < 1)
+        *w = 1;
+    if (*h < 1)
+        *h = 1;
+    *x = (out_w - *w) / 2;
+    *y = (out_h - *h) / 2;
+}
+
+double sky_render_frame_dar(const AVFrame *f)
+{
+    AVRational sar = f->sample_aspect_ratio;
+    double s = sar.num > 0 && sar.den > 0 ? av_q2d(sar) : 1.0;
+    return f->height > 0 ? (double)f->width * s / f->height : 0;
+}
+
+/* ---- the window and the driver ---- */
+
+static Uint32 mode_flags(SkyWindowMode m)
+{
+    switch (m) {
+    case SKY_WINDOW_FULLSCREEN: return SDL_WINDOW_FULLSCREEN;
+    case SKY_WINDOW_BORDERLESS: return SDL_WINDOW_FULLSCREEN_DESKTOP;
+    default: return 0;
+    }
+}
+
+static void update_size(SkyRender *r)
+{
+    int w = 0, h = 0;
+    SDL_GetWindowSizeInPixels(r->window, &w, &h);
+    atomic_store(&r->out_w, w);
+    atomic_store(&r->out_h, h);
+}
+
+static void close_driver(SkyRender *r)
+{
+    if (r->drv)
+        r->drv->close(&r->priv);
+    r->drv = NULL;
+    if (r->window)
+        SDL_DestroyWindow(r->window);
+    r->window = NULL;
+}
+
+/* Opens a window for drv and the driver on it. */
+static int open_driver(SkyRender *r, const SkyRenderDriver *drv)
+{
+    const SkyRenderOpts *o = &r->cfg.opts;
+    const SkyRenderContent *c = &r->cfg.content;
+    int w = o->width > 0 ? o->width : c->width > 0 ? c->width : 1280;
+    int h = o->height > 0 ? o->height : c->height > 0 ? c->height : 720;
+    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | drv->window_flags |
+                   mode_flags((SkyWindowMode)o->window_mode);
+    r->window = SDL_CreateWindow(r->cfg.title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                 w, h, flags);
+    if (!r->window) {
+        SKY_LOGV(TAG, "%s: cannot create a window: %s", drv->name, SDL_GetError());
+        return SKY_ERR(ENODEV);
+    }
+    memset(&r->info, 0, sizeof(r->info));
+    int ret = drv->open(&r->priv, r->window, o, &r->info);
+    if (ret < 0) {
+        SDL_DestroyWindow(r->window);
+        r->window = NULL;
+        return ret;
+    }
+    r->drv = drv;
+    r->fullscreen = o->window_mode != SKY_WINDOW_WINDOWED;
+    update_size(r);
+    return 0;
+}
+
+/* Whether sdl can show this content correctly, and is the cheaper choice on this device. */
+static bool sdl_suits(const SkyRenderContent *c)
+{
+    return !c->hdr;
+}
+
+static int choose(SkyRender *r)
+{
+    const SkyRenderContent *c = &r->cfg.content;
+    const SkyRenderDriver *placebo[] = {&sky_render_driver_placebo_vulkan,
+                                        &sky_render_driver_placebo_opengl};
+    int kind = r->cfg.opts.renderer;
+    if (kind == SKY_RENDERER_SDL) {
+        if (!sdl_suits(c)) {
+            SKY_LOGE(TAG, "the sdl renderer cannot show HDR pictures correctly; use --renderer "
+                          "placebo (or auto)");
+            return SKY_ERR(ENOSYS);
+        }
+        return open_driver(r, &sky_render_driver_sdl);
+    }
+    int ret = SKY_ERR(ENODEV);
+    for (size_t i = 0; i < sizeof(placebo) / sizeof(placebo[0]); i++) {
+        ret = open_driver(r, placebo[i]);
+        if (ret == 0)
+            break;
+        SKY_LOGV(TAG, "placebo on %s is not available", i == 0 ? "Vulkan" : "OpenGL");
+    }
+    if (kind == SKY_RENDERER_PLACEBO) {
+        if (ret < 0)
+            SKY_LOGE(TAG, "--renderer placebo: neither Vulkan nor OpenGL works here "
+                          "(--log-level verbose says why)");
+        return ret;
+    }
+    /* auto: on a software rasterizer, SDL's renderer draws 8-bit 4:2:0 SDR for less. */
+    bool cheap_sdl = !c->hdr && !c->deep && !c->yuv444;
+    if (ret == 0 && !(r->info.software && cheap_sdl))
+        return 0;
+    if (ret == 0) {
+        SKY_LOGV(TAG, "placebo runs on a software rasterizer (%s): sdl costs less for this "
+                      "picture", r->info.device);
+        close_driver(r);
+    } else if (!sdl_suits(c)) {
+        SKY_LOGE(TAG, "no renderer can show HDR pictures here: libplacebo has neither Vulkan nor "
+                      "OpenGL (--log-level verbose says why)");
+        return ret;
+    }
+    return open_driver(r, &sky_render_driver_sdl);
+}
+
+int sky_render_create(SkyRender **out, const SkyRenderCfg *cfg)
+{
+    *out = NULL;
+    if (!cfg->stats)
+        return SKY_ERR(EINVAL);
+    SkyRender *r = calloc(1, sizeof(*r));
+    if (!r)
+        return SKY_ERR(ENOMEM);
+    r->cfg = *cfg;
+    pthread_mutex_init(&r->overlay_lock, NULL);
+    r->download = av_frame_alloc();
+    int ret = r->download ? choose(r) : SKY_ERR(ENOMEM);
+    if (ret < 0) {
+        sky_render_destroy(&r);
+        return ret;
+    }
+    int w = 0, h = 0;
+    SDL_GetWindowSize(r->window, &w, &h);
+    SKY_LOGI(TAG, "window %dx%d, renderer %s (%s on %s%s), %s, vsync %s", w, h, r->drv->name,
+             r->info.api, r->info.device, r->info.software ? ", a software rasterizer" : "",
+             r->drv->main_thread ? "drawn on the main thread" : "drawn on a render thread",
+             cfg->opts.vsync ? "on" : "off");
+    *out = r;
+    return 0;
+}
+
+void sky_render_destroy(SkyRender **pr)
+{
+    SkyRender *r = *pr;
+    if (!r)
+        return;
+    sky_render_stop(r);
+    close_driver(r);
+    if (r->font)
+        TTF_CloseFont(r->font);
+    if (r->ttf_started)
+        TTF_Quit();
+    free(r->ov_pixels);
+    free(r->draw_ov);
+    av_frame_free(&r->download);
+    pthread_mutex_destroy(&r->overlay_lock);
+    free(r);
+    *pr = NULL;
+}
+
+/* ---- drawing (the drawing thread) ---- */
+
+/* The overlay picture to draw with, NULL when the overlay is off. */
+static const SkyOverlayImage *take_overlay(SkyRender *r, SkyOverlayImage *img)
+{
+    pthread_mutex_lock(&r->overlay_lock);
+    r->draw_ov_shown = r->ov_shown;
+    if (r->ov_pixels && r->ov_serial != r->draw_ov_serial) {
+        free(r->draw_ov);
+        r->draw_ov = r->ov_pixels; /* taken over: the main thread makes a new one */
+        r->ov_pixels = NULL;
+        r->draw_ov_w = r->ov_w;
+        r->draw_ov_h = r->ov_h;
+        r->draw_ov_serial = r->ov_serial;
+    }
+    pthread_mutex_unlock(&r->overlay_lock);
+    if (!r->draw_ov_shown || !r->draw_ov)
+        return NULL;
+    *img = (SkyOverlayImage){r->draw_ov, r->draw_ov_w, r->draw_ov_h, (size_t)r->draw_ov_w * 4,
+                             r->draw_ov_serial};
+    return img;
+}
+
+/* A hardware picture the driver does not take is downloaded (once said, not per picture). */
+static const AVFrame *takeable(SkyRender *r, const AVFrame *f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    if (!d || !(d->flags & AV_PIX_FMT_FLAG_HWACCEL) || r->drv->takes_format(r->priv, f->format))
+        return f;
+    if (!r->download_logged) {
+        SKY_LOGI(TAG, "%s pictures are copied to system memory for the %s renderer",
+                 d->name, r->drv->name);
+        r->download_logged = true;
+    }
+    av_frame_unref(r->download);
+    if (av_hwframe_transfer_data(r->download, f, 0) < 0 ||
+        av_frame_copy_props(r->download, f) < 0)
+        return NULL;
+    return r->download;
+}
+
+static int draw_and_present(SkyRender *r, const AVFrame *f)
+{
+    SkyOverlayImage img;
+    const SkyOverlayImage *ov = take_overlay(r, &img);
+    int ret = r->drv->draw(r->priv, f, atomic_load(&r->out_w), atomic_load(&r->out_h), ov);
+    if (ret == 0)
+        ret = r->drv->present(r->priv);
+    if (ret == SKY_ERR(ENOSYS))
+        return ret; /* content it cannot show: no use going on */
+    if (ret < 0) {
+        if (++r->failures >= MAX_FAILURES) {
+            SKY_LOGE(TAG, "the %s renderer cannot present any more (%s): the GPU or the window "
+                          "went away",
+                     r->drv->name, sky_strerror(ret));
+            return ret;
+        }
+        return 0;
+    }
+    r->failures = 0;
+    return 0;
+}
+
+/* Shows one picture and finishes its timeline. Returns 0 or a fatal error. */
+static int show(SkyRender *r, AVFrame **frame, SkyFrameTiming *t)
+{
+    const AVFrame *f = takeable(r, *frame);
+    int ret = f ? draw_and_present(r, f) : SKY_ERR(EIO);
+    bool shown = f && r->failures == 0 && ret == 0;
+    if (shown) {
+        atomic_fetch_add(&r->presented, 1);
+        atomic_fetch_add(&r->decode_us, t->decode_end_us - t->decode_start_us);
+        sky_stats_out_presented(r->cfg.stats, t, sky_time_us());
+    } else {
+        t->fate = SKY_FATE_DROPPED;
+        t->drop_reason = SKY_DROP_DECODE_ERROR;
+        sky_stats_out_frame_done(r->cfg.stats, t);
+    }
+    av_frame_free(frame);
+    return ret;
+}
+
+/* Takes the next due picture within timeout_us and shows it, or redraws when asked. Returns 0,
+ * SKY_ERR(EPIPE) at the end of the pictures, or a fatal error. */
+static int draw_next(SkyRender *r, int64_t timeout_us)
+{
+    AVFrame *frame = NULL;
+    SkyFrameTiming t;
+    int ret = sky_video_pipeline_take(r->vp, &frame, &t, timeout_us);
+    if (ret == 0)
+        return show(r, &frame, &t);
+    if (ret != SKY_ERR(EAGAIN) && ret != SKY_ERR(ETIMEDOUT))
+        return ret;
+    if (atomic_exchange(&r->redraw, false))
+        return draw_and_present(r, NULL);
+    return 0;
+}
+
+static void *render_thread(void *arg)
+{
+    SkyRender *r = arg;
+    int ret = 0;
+    while (!atomic_load(&r->stop) && ret == 0)
+        ret = draw_next(r, WAIT_US);
+    if (ret < 0)
+        atomic_store(&r->state, ret);
+    r->drv->release(r->priv);
+    return NULL;
+}
+
+int sky_render_start(SkyRender *r, SkyVideoPipeline *vp)
+{
+    if (r->vp)
+        return SKY_ERR(EINVAL);
+    r->vp = vp;
+    if (r->drv->main_thread)
+        return 0;
+    if (pthread_create(&r->thread, NULL, render_thread, r) != 0) {
+        r->vp = NULL;
+        return SKY_ERR(EAGAIN);
+    }
+    r->thread_started = true;
+    return 0;
+}
+
+void sky_render_stop(SkyRender *r)
+{
+    if (!r->vp)
+        return;
+    atomic_store(&r->stop, true);
+    if (r->thread_started)
+        pthread_join(r->thread, NULL);
+    else
+        r->drv->release(r->priv);
+    r->thread_started = false;
+    r->vp = NULL;
+}
+
+int sky_render_poll(SkyRender *r)
+{
+    int state = atomic_load(&r->state);
+    if (state < 0 || !r->vp || !r->drv->main_thread)
+        return state;
+    state = draw_next(r, 0);
+    if (state < 0)
+        atomic_store(&r->state, state);
+    return state;
+}
+
+bool sky_render_on_main_thread(const SkyRender *r)
+{
+    return r->drv->main_thread;
+}
+
+const char *sky_render_driver_name(const SkyRender *r)
+{
+    return r->drv->name;
+}
+
+bool sky_render_takes_hw_format(SkyRender *r, int av_pix_fmt)
+{
+    return r->drv->takes_format(r->priv, av_pix_fmt);
+}
+
+void sky_render_counts(SkyRender *r, uint64_t *presented, int64_t *decode_us)
+{
+    *presented = atomic_load(&r->presented);
+    *decode_us = atomic_load(&r->decode_us);
+}
+
+/* ---- the window (main thread) ---- */
+
+void sky_render_window_event(SkyRender *r, const SDL_WindowEvent *ev)
+{
+    switch (ev->event) {
+    case SDL_WINDOWEVENT_SIZE_CHANGED:
+    case SDL_WINDOWEVENT_RESIZED:
+        update_size(r);
+        atomic_store(&r->redraw, true);
+        break;
+    case SDL_WINDOWEVENT_EXPOSED:
+        atomic_store(&r->redraw, true);
+        break;
+    default:
+        break;
+    }
+}
+
+void sky_render_toggle_fullscreen(SkyRender *r)
+{
+    SkyWindowMode m = r->cfg.opts.window_mode == SKY_WINDOW_WINDOWED
+                          ? SKY_WINDOW_BORDERLESS
+                          : (SkyWindowMode)r->cfg.opts.window_mode;
+    r->fullscreen = !r->fullscreen;
+    SDL_SetWindowFullscreen(r->window, r->fullscreen ? mode_flags(m) : 0);
+    update_size(r);
+    atomic_store(&r->redraw, true);
+}
+
+SDL_Window *sky_render_window(const SkyRender *r)
+{
+    return r->window;
+}
+
+uint32_t sky_render_window_id(const SkyRender *r)
+{
+    return SDL_GetWindowID(r->window);
+}
+
+/* ---- the stats overlay (main thread) ---- */
+
+/* The font: $SKYLIGHT_FONT, the installed copy, or the source tree's (a build run in place). */
+static TTF_Font *open_font(int size)
+{
+    const char *env = getenv("SKYLIGHT_FONT");
+    const char *paths[] = {env, SKY_INSTALL_DATADIR "/skylight/DejaVuSansMono.ttf",
+                           SKY_SOURCE_ASSETS "/DejaVuSansMono.ttf"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        if (!paths[i] || !paths[i][0])
+            continue;
+        TTF_Font *f = TTF_OpenFont(paths[i], size);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+void sky_render_toggle_overlay(SkyRender *r)
+{
+    if (!r->ttf_started) {
+        if (TTF_Init() < 0) {
+            SKY_LOGW(TAG, "no stats overlay: %s", TTF_GetError());
+            return;
+        }
+        r->ttf_started = true;
+        r->font = open_font(14);
+        if (!r->font)
+            SKY_LOGW(TAG, "no stats overlay: its font is missing (%s)", TTF_GetError());
+    }
+    if (!r->font)
+        return;
+    r->overlay_on = !r->overlay_on;
+    SKY_LOGI(TAG, "stats overlay %s", r->overlay_on ? "on" : "off");
+    pthread_mutex_lock(&r->overlay_lock);
+    r->ov_shown = r->overlay_on;
+    pthread_mutex_unlock(&r->overlay_lock);
+    atomic_store(&r->redraw, true);
+}
+
+bool sky_render_overlay_shown(const SkyRender *r)
+{
+    return r->overlay_on;
+}
+
+/* The text in white on a translucent black box, as straight-alpha RGBA. */
+static uint8_t *overlay_pixels(TTF_Font *font, const char *text, int *w, int *h)
+{
+    SDL_Color white = {255, 255, 255, 255};
+    SDL_Surface *txt = TTF_RenderUTF8_Blended_Wrapped(font, text, white, 0);
+    if (!txt)
+        return NULL;
+    SDL_Surface *rgba = SDL_ConvertSurfaceFormat(txt, SDL_PIXELFORMAT_ABGR8888, 0);
+    SDL_FreeSurface(txt);
+    if (!rgba)
+        return NULL;
+    *w = rgba->w + 2 * OVERLAY_PAD;
+    *h = rgba->h + 2 * OVERLAY_PAD;
+    uint8_t *px = malloc((size_t)*w * *h * 4);
+    if (px) {
+        for (int i = 0; i < *w * *h; i++)
+            memcpy(px + 4 * i, (const uint8_t[4]){0, 0, 0, 160}, 4);
+        /* Text over the black box ("over"; the box adds no colour). */
+        for (int y = 0; y < rgba->h; y++) {
+            const uint8_t *src = (const uint8_t *)rgba->pixels + (size_t)y * rgba->pitch;
+            uint8_t *dst = px + ((size_t)(y + OVERLAY_PAD) * *w + OVERLAY_PAD) * 4;
+            for (int x = 0; x < rgba->w; x++, src += 4, dst += 4) {
+                unsigned a = src[3], out_a = a + dst[3] * (255 - a) / 255;
+                for (int k = 0; k < 3 && out_a; k++)
+                    dst[k] = (uint8_t)(src[k] * a / out_a);
+                dst[3] = (uint8_t)out_a;
+            }
+        }
+    }
+    SDL_FreeSurface(rgba);
+    return px;
+}
+
+void sky_render_overlay_text(SkyRender *r, const char *text)
+{
+    if (!r->overlay_on || !r->font)
+        return;
+    int w = 0, h = 0;
+    uint8_t *px = overlay_pixels(r->font, text, &w, &h);
+    if (!px)
+        return;
+    pthread_mutex_lock(&r->overlay_lock);
+    free(r->ov_pixels);
+    r->ov_pixels = px;
+    r->ov_w = w;
+    r->ov_h = h;
+    r->ov_serial = ++r->overlay_serial;
+    pthread_mutex_unlock(&r->overlay_lock);
+    atomic_store(&r->redraw, true);
+}

@@ -1,0 +1,422 @@
+/* The `placebo` renderer driver: libplacebo on a Vulkan swapchain on the SDL window (Debian 12's
+ * libplacebo 4.208), or on OpenGL where Vulkan does not work. Pictures are mapped with
+ * pl_map_avframe (hardware frames without a copy where libplacebo can import them: VAAPI and
+ * DRM PRIME as dma-bufs, Vulkan frames; software frames uploaded into reused textures), drawn
+ * letterboxed with their own colour signalling (matrix, range, primaries, transfer, bit depth,
+ * chroma siting), HDR either passed to an HDR swapchain or tone-mapped to SDR, and the overlay
+ * drawn over them (driver.h). Runs on the render thread after `open`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <SDL_vulkan.h>
+#include <libavutil/pixdesc.h>
+#include <libplacebo/opengl.h>
+#include <libplacebo/renderer.h>
+#include <libplacebo/utils/libav.h>
+#include <libplacebo/vulkan.h>
+
+#include "client/render/driver.h"
+#include "common/core/error.h"
+#include "common/core/log.h"
+
+#define TAG "placebo"
+#define MAX_INSTANCE_EXTENSIONS 16
+
+typedef struct Placebo {
+    pl_log log;
+    SDL_Window *window;
+    bool vsync;
+    /* Vulkan. */
+    pl_vk_inst inst;
+    VkSurfaceKHR surface;
+    pl_vulkan vk;
+    /* OpenGL. */
+    SDL_GLContext gl_context;
+    pl_opengl gl;
+    bool gl_current;          /* the context is current on the drawing thread */
+
+    pl_gpu gpu;
+    pl_swapchain swapchain;
+    pl_renderer renderer;
+    bool software;
+    pl_tex planes[4];         /* upload targets, reused */
+    pl_tex overlay_tex;
+    uint64_t overlay_serial;
+    AVFrame *last;            /* the picture shown, for redraws */
+    AVFrame *download;        /* a hardware picture that could not be mapped */
+    bool hw_broken;           /* mapping hardware pictures failed once: download them */
+    bool unmappable_logged;
+    struct pl_color_space hint; /* what the swapchain was told the pictures are */
+    bool frame_started;
+} Placebo;
+
+/* libplacebo's messages through our logger, a level lower: its warnings are about its own
+ * choices more often than about ours. */
+static void log_cb(void *priv, enum pl_log_level level, const char *msg)
+{
+    (void)priv;
+    SkyLogLevel ours = level <= PL_LOG_ERR    ? SKY_LOG_WARN
+                       : level <= PL_LOG_WARN ? SKY_LOG_VERBOSE
+                                              : SKY_LOG_DEBUG;
+    if ((int)ours <= (int)sky_log_get_level())
+        sky_log(ours, TAG, "%s", msg);
+}
+
+static void placebo_close(void **priv)
+{
+    Placebo *p = *priv;
+    if (!p)
+        return;
+    if (p->gl_context)
+        SDL_GL_MakeCurrent(p->window, p->gl_context); /* this thread tears GL down */
+    av_frame_free(&p->last);
+    av_frame_free(&p->download);
+    for (int i = 0; i < 4; i++)
+        pl_tex_destroy(p->gpu, &p->planes[i]);
+    pl_tex_destroy(p->gpu, &p->overlay_tex);
+    pl_renderer_destroy(&p->renderer);
+    pl_swapchain_destroy(&p->swapchain);
+    pl_vulkan_destroy(&p->vk);
+    if (p->surface) {
+        PFN_vkDestroySurfaceKHR destroy_surface =
+            (PFN_vkDestroySurfaceKHR)p->inst->get_proc_addr(p->inst->instance,
+                                                            "vkDestroySurfaceKHR");
+        if (destroy_surface)
+            destroy_surface(p->inst->instance, p->surface, NULL);
+    }
+    pl_vk_inst_destroy(&p->inst);
+    pl_opengl_destroy(&p->gl);
+    if (p->gl_context) {
+        SDL_GL_MakeCurrent(p->window, NULL);
+        SDL_GL_DeleteContext(p->gl_context);
+    }
+    pl_log_destroy(&p->log);
+    free(p);
+    *priv = NULL;
+}
+
+static Placebo *placebo_new(SDL_Window *win, const SkyRenderOpts *opts)
+{
+    Placebo *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->window = win;
+    p->vsync = opts->vsync;
+    p->last = av_frame_alloc();
+    p->download = av_frame_alloc();
+    p->log = pl_log_create(PL_API_VER, pl_log_params(.log_cb = log_cb, .log_level = PL_LOG_INFO));
+    if (!p->last || !p->download || !p->log) {
+        placebo_close((void **)&p);
+        return NULL;
+    }
+    return p;
+}
+
+static int finish_open(Placebo *p, void **priv)
+{
+    p->renderer = pl_renderer_create(p->log, p->gpu);
+    if (!p->renderer) {
+        placebo_close((void **)&p);
+        return SKY_ERR(ENODEV);
+    }
+    *priv = p;
+    return 0;
+}
+
+static int vulkan_open(void **priv, SDL_Window *win, const SkyRenderOpts *opts,
+                       SkyDriverInfo *info)
+{
+    *priv = NULL;
+    Placebo *p = placebo_new(win, opts);
+    if (!p)
+        return SKY_ERR(ENOMEM);
+    unsigned n = 0;
+    const char *ext[MAX_INSTANCE_EXTENSIONS];
+    if (!SDL_Vulkan_GetInstanceExtensions(win, &n, NULL) || n > MAX_INSTANCE_EXTENSIONS ||
+        !SDL_Vulkan_GetInstanceExtensions(win, &n, ext)) {
+        SKY_LOGV(TAG, "no Vulkan for this window: %s", SDL_GetError());
+        placebo_close((void **)&p);
+        return SKY_ERR(ENODEV);
+    }
+    p->inst = pl_vk_inst_create(p->log, pl_vk_inst_params(
+        .extensions = ext, .num_extensions = (int)n,
+        .get_proc_addr = (PFN_vkGetInstanceProcAddr)SDL_Vulkan_GetVkGetInstanceProcAddr()));
+    if (!p->inst || !SDL_Vulkan_CreateSurface(win, p->inst->instance, &p->surface)) {
+        SKY_LOGV(TAG, "no Vulkan instance or surface: %s", SDL_GetError());
+        placebo_close((void **)&p);
+        return SKY_ERR(ENODEV);
+    }
+    p->vk = pl_vulkan_create(p->log, pl_vulkan_params(.instance = p->inst->instance,
+                                                      .get_proc_addr = p->inst->get_proc_addr,
+                                                      .surface = p->surface,
+                                                      .allow_software = true));
+    if (!p->vk) {
+        placebo_close((void **)&p);
+        return SKY_ERR(ENODEV);
+    }
+    p->gpu = p->vk->gpu;
+    p->swapchain = pl_vulkan_create_swapchain(p->vk, pl_vulkan_swapchain_params(
+        .surface = p->surface,
+        .present_mode = opts->vsync ? VK_PRESENT_MODE_FIFO_KHR : VK_PRESENT_MODE_MAILBOX_KHR));
+    if (!p->swapchain) {
+        placebo_close((void **)&p);
+        return SKY_ERR(ENODEV);
+    }
+    VkPhysicalDeviceProperties props;
+    PFN_vkGetPhysicalDeviceProperties get_props =
+        (PFN_vkGetPhysicalDeviceProperties)p->inst->get_proc_addr(p->inst->instance,
+                                                                  "vkGetPhysicalDeviceProperties");
+    snprintf(info->api, sizeof(info->api), "vulkan");
+    if (get_props) {
+        get_props(p->vk->phys_device, &props);
+        snprintf(info->device, sizeof(info->device), "%.255s", props.deviceName);
+        p->software = info->software = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+    }
+    return finish_open(p, priv);
+}
+
+static void gl_swap(void *priv)
+{
+    Placebo *p = priv;
+    SDL_GL_SwapWindow(p->window);
+}
+
+static int opengl_open(void **priv, SDL_Window *win, const SkyRenderOpts *opts,
+                       SkyDriverInfo *info)
+{
+    *priv = NULL;
+    Placebo *p = placebo_new(win, opts);
+    if (!p)
+        return SKY_ERR(ENOMEM);
+    p->gl_context = SDL_GL_CreateContext(win);
+    if (!p->gl_context) {
+        SKY_LOGV(TAG, "no OpenGL context: %s", SDL_GetError());
+        placebo_close((void **)&p);
+        return SKY_ERR(ENODEV);
+    }
+    SDL_GL_SetSwapInterval(opts->vsync ? 1 : 0);
+    p->gl = pl_opengl_create(p->log, pl_opengl_params(.allow_software = true));
+    if (p->gl)
+        p->swapchain = pl_opengl_create_swapchain(
+            p->gl, pl_opengl_swapchain_params(.swap_buffers = gl_swap, .priv = p));
+    if (!p->gl || !p->swapchain) {
+        placebo_close((void **)&p);
+        return SKY_ERR(ENODEV);
+    }
+    p->gpu = p->gl->gpu;
+    snprintf(info->api, sizeof(info->api), "opengl");
+    const unsigned char *(*get_string)(unsigned) =
+        (const unsigned char *(*)(unsigned))SDL_GL_GetProcAddress("glGetString");
+    const char *name = get_string ? (const char *)get_string(0x1F01 /* GL_RENDERER */) : NULL;
+    snprintf(info->device, sizeof(info->device), "%s", name ? name : "?");
+    p->software = info->software = name && (strstr(name, "llvmpipe") ||
+                                            strstr(name, "softpipe") || strstr(name, "Software"));
+    int ret = finish_open(p, priv);
+    /* The render thread takes the context over. */
+    if (ret == 0)
+        SDL_GL_MakeCurrent(win, NULL);
+    return ret;
+}
+
+static bool is_hw(int fmt)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    return d && (d->flags & AV_PIX_FMT_FLAG_HWACCEL);
+}
+
+static bool placebo_takes_format(void *priv, int fmt)
+{
+    Placebo *p = priv;
+    if (p->hw_broken)
+        return false;
+    switch (fmt) {
+    case AV_PIX_FMT_VAAPI:
+    case AV_PIX_FMT_DRM_PRIME:
+        return (p->gpu->import_caps.tex & PL_HANDLE_DMA_BUF) != 0;
+    case AV_PIX_FMT_VULKAN:
+        return p->vk != NULL;
+    default:
+        return false;
+    }
+}
+
+/* The context is the drawing thread's from its first draw until release. */
+static void make_current(Placebo *p)
+{
+    if (p->gl_context && !p->gl_current) {
+        SDL_GL_MakeCurrent(p->window, p->gl_context);
+        p->gl_current = true;
+    }
+}
+
+/* Tells the swapchain what the pictures are, so it can pick an HDR colour space where the
+ * display has one. */
+static void hint_colorspace(Placebo *p, const struct pl_frame *img)
+{
+    struct pl_color_space want = img->color;
+    if (pl_color_space_equal(&want, &p->hint))
+        return;
+    p->hint = want;
+    pl_swapchain_colorspace_hint(p->swapchain, &want);
+}
+
+static bool map_frame(Placebo *p, const AVFrame *f, struct pl_frame *img)
+{
+    if (pl_map_avframe_ex(p->gpu, img, pl_avframe_params(.frame = f, .tex = p->planes)))
+        return true;
+    if (!is_hw(f->format)) {
+        if (!p->unmappable_logged)
+            SKY_LOGE(TAG, "cannot show %s pictures", av_get_pix_fmt_name(f->format));
+        p->unmappable_logged = true;
+        return false;
+    }
+    /* Mapping hardware pictures does not work here after all: download from now on. */
+    if (!p->hw_broken)
+        SKY_LOGW(TAG, "%s pictures cannot be mapped: copying them through system memory",
+                 av_get_pix_fmt_name(f->format));
+    p->hw_broken = true;
+    av_frame_unref(p->download);
+    if (av_hwframe_transfer_data(p->download, f, 0) < 0 || av_frame_copy_props(p->download, f) < 0)
+        return false;
+    return pl_map_avframe_ex(p->gpu, img, pl_avframe_params(.frame = p->download, .tex = p->planes));
+}
+
+static void set_overlay(Placebo *p, const SkyOverlayImage *ov, const struct pl_swapchain_frame *swf,
+                        struct pl_overlay *out, struct pl_overlay_part *part)
+{
+    if (ov->serial != p->overlay_serial) {
+        pl_fmt fmt = pl_find_named_fmt(p->gpu, "rgba8");
+        bool ok = fmt && pl_tex_recreate(p->gpu, &p->overlay_tex,
+                                         pl_tex_params(.w = ov->w, .h = ov->h, .format = fmt,
+                                                       .sampleable = true,
+                                                       .host_writable = true));
+        ok = ok && pl_tex_upload(p->gpu, pl_tex_transfer_params(.tex = p->overlay_tex,
+                                                                .row_pitch = ov->stride,
+                                                                .ptr = (void *)ov->rgba));
+        p->overlay_serial = ok ? ov->serial : 0;
+    }
+    /* At the window's top-left corner; a flipped framebuffer has its origin at the bottom. */
+    float fh = (float)swf->fbo->params.h;
+    struct pl_rect2df dst = {0, 0, (float)ov->w, (float)ov->h};
+    if (swf->flipped)
+        dst = (struct pl_rect2df){0, fh, (float)ov->w, fh - (float)ov->h};
+    *part = (struct pl_overlay_part){.src = {0, 0, (float)ov->w, (float)ov->h}, .dst = dst};
+    *out = (struct pl_overlay){
+        .tex = p->overlay_tex,
+        .mode = PL_OVERLAY_NORMAL,
+        .coords = PL_OVERLAY_COORDS_DST_FRAME,
+        .repr = pl_color_repr_rgb,
+        .color = pl_color_space_srgb,
+        .parts = part,
+        .num_parts = 1,
+    };
+    out->repr.alpha = PL_ALPHA_INDEPENDENT;
+}
+
+static int placebo_draw(void *priv, const AVFrame *frame, int out_w, int out_h,
+                        const SkyOverlayImage *ov)
+{
+    Placebo *p = priv;
+    make_current(p);
+    if (frame && frame != p->last) {
+        av_frame_unref(p->last);
+        if (av_frame_ref(p->last, frame) < 0)
+            return SKY_ERR(ENOMEM);
+    }
+    int w = out_w, h = out_h;
+    if (w <= 0 || h <= 0 || !pl_swapchain_resize(p->swapchain, &w, &h) || w <= 0 || h <= 0)
+        return SKY_ERR(EAGAIN); /* minimised or not shown: nothing to draw on */
+    struct pl_frame img = {0};
+    bool have = p->last->format != AV_PIX_FMT_NONE && p->last->width > 0;
+    if (have && !map_frame(p, p->last, &img))
+        return SKY_ERR(ENOSYS);
+    if (have)
+        hint_colorspace(p, &img);
+    struct pl_swapchain_frame swf;
+    if (!pl_swapchain_start_frame(p->swapchain, &swf)) {
+        if (have)
+            pl_unmap_avframe(p->gpu, &img);
+        return SKY_ERR(EAGAIN);
+    }
+    struct pl_frame target;
+    pl_frame_from_swapchain(&target, &swf);
+    struct pl_overlay overlay;
+    struct pl_overlay_part part;
+    if (ov) {
+        set_overlay(p, ov, &swf, &overlay, &part);
+        if (p->overlay_tex) {
+            target.overlays = &overlay;
+            target.num_overlays = 1;
+        }
+    }
+    bool ok;
+    if (have) {
+        int x, y, lw, lh;
+        sky_render_letterbox(swf.fbo->params.w, swf.fbo->params.h, sky_render_frame_dar(p->last),
+                             &x, &y, &lw, &lh);
+        target.crop = (struct pl_rect2df){(float)x, (float)y, (float)(x + lw), (float)(y + lh)};
+        if (swf.flipped) { /* the same rectangle, upside down (y0 below y1) */
+            float fh = (float)swf.fbo->params.h;
+            target.crop.y0 = fh - (float)y;
+            target.crop.y1 = fh - (float)(y + lh);
+        }
+        const struct pl_render_params *params =
+            p->software ? &pl_render_fast_params : &pl_render_default_params;
+        ok = pl_render_image(p->renderer, &img, &target, params);
+        pl_unmap_avframe(p->gpu, &img);
+    } else {
+        pl_frame_clear_rgba(p->gpu, &target, (float[4]){0, 0, 0, 1});
+        ok = target.num_overlays == 0 ||
+             pl_render_image(p->renderer, NULL, &target, &pl_render_fast_params);
+    }
+    p->frame_started = true;
+    if (!pl_swapchain_submit_frame(p->swapchain) || !ok)
+        return SKY_ERR(EIO);
+    return 0;
+}
+
+static int placebo_present(void *priv)
+{
+    Placebo *p = priv;
+    if (!p->frame_started)
+        return SKY_ERR(EAGAIN);
+    p->frame_started = false;
+    pl_swapchain_swap_buffers(p->swapchain);
+    return 0;
+}
+
+static void placebo_release(void *priv)
+{
+    Placebo *p = priv;
+    if (p->gl_context && p->gl_current) {
+        pl_gpu_finish(p->gpu);
+        SDL_GL_MakeCurrent(p->window, NULL);
+        p->gl_current = false;
+    }
+}
+
+const SkyRenderDriver sky_render_driver_placebo_vulkan = {
+    .name = "placebo",
+    .main_thread = false,
+    .window_flags = SDL_WINDOW_VULKAN,
+    .open = vulkan_open,
+    .takes_format = placebo_takes_format,
+    .draw = placebo_draw,
+    .present = placebo_present,
+    .release = placebo_release,
+    .close = placebo_close,
+};
+
+const SkyRenderDriver sky_render_driver_placebo_opengl = {
+    .name = "placebo",
+    .main_thread = false,
+    .window_flags = SDL_WINDOW_OPENGL,
+    .open = opengl_open,
+    .takes_format = placebo_takes_format,
+    .draw = placebo_draw,
+    .present = placebo_present,
+    .release = placebo_release,
+    .close = placebo_close,
+};
