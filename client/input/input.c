@@ -65,11 +65,30 @@ struct SkyInput {
     bool touch_active;
     int64_t touch_down_us;
     float touch_x, touch_y, touch_travel;
+    int64_t event_us;             /* the event being handled entered SDL's queue (0: none) */
 };
+
+/* When SDL queued an event, on our clock: its timestamp is SDL_GetTicks() milliseconds at that
+ * moment, so the time it waited in the queue is counted in capture -> socket. An event without
+ * a timestamp, or an impossible one, counts from now. */
+static int64_t event_time_us(const SDL_Event *ev)
+{
+    int64_t now = sky_time_us();
+    uint32_t age_ms = (uint32_t)SDL_GetTicks() - ev->common.timestamp;
+    if (ev->common.timestamp == 0 || age_ms > 10000)
+        return now;
+    return now - (int64_t)age_ms * 1000;
+}
+
+/* The capture time of what is pushed now: the event's, outside an event now. */
+static int64_t capture_now(const SkyInput *in)
+{
+    return in->event_us ? in->event_us : sky_time_us();
+}
 
 static void push(SkyInput *in, SkyInputRec *r)
 {
-    r->capture_us = r->capture_us ? r->capture_us : sky_time_us();
+    r->capture_us = r->capture_us ? r->capture_us : capture_now(in);
     sky_input_sender_push(in->sender, r);
 }
 
@@ -348,7 +367,7 @@ static void touch_event(SkyInput *in, const SDL_TouchFingerEvent *f)
     if (!in->captured || !isfinite(f->x) || !isfinite(f->y) || !isfinite(f->dx) ||
         !isfinite(f->dy) || fabsf(f->dx) > 2 || fabsf(f->dy) > 2)
         return;
-    int64_t now = sky_time_us();
+    int64_t now = capture_now(in);
     if (in->cfg.opts.touch_mode == 1 || !(in->cfg.host_features & SKY_SS_FF_PEN_TOUCH)) {
         touch_as_mouse(in, f, now);
         return;
@@ -539,7 +558,7 @@ static void pad_added(SkyInput *in, int device_index)
              type_names[a->u.arrival.type], caps_text,
              in->cfg.opts.swap_ab ? ", A/B and X/Y swapped" : "");
     if (caps & SKY_PAD_CAP_BATTERY)
-        battery(in, number, power, sky_time_us());
+        battery(in, number, power, capture_now(in));
 }
 
 static void pad_removed(SkyInput *in, SDL_JoystickID id)
@@ -635,7 +654,7 @@ static void pad_sensor(SkyInput *in, const SDL_ControllerSensorEvent *s)
     if (!pad || (s->sensor != SDL_SENSOR_ACCEL && s->sensor != SDL_SENSOR_GYRO))
         return;
     int k = s->sensor == SDL_SENSOR_ACCEL ? 0 : 1;
-    int64_t now = sky_time_us();
+    int64_t now = capture_now(in);
     uint16_t rate = pad->motion_rate_hz[k];
     if (rate == 0 || now - pad->motion_last_us[k] < 1000000 / rate)
         return; /* not asked for, or faster than the host asked */
@@ -715,7 +734,7 @@ void sky_input_take_feedback(SkyInput *in)
 
 /* ---- Events ---- */
 
-SkyShortcut sky_input_event(SkyInput *in, const SDL_Event *ev)
+static SkyShortcut handle_event(SkyInput *in, const SDL_Event *ev)
 {
     if (ev->type != SDL_TEXTINPUT)
         in->text_from_key = false;
@@ -762,7 +781,7 @@ SkyShortcut sky_input_event(SkyInput *in, const SDL_Event *ev)
     case SDL_JOYBATTERYUPDATED: {
         int number;
         if (pad_by_id(in, ev->jbattery.which, &number))
-            battery(in, number, ev->jbattery.level, sky_time_us());
+            battery(in, number, ev->jbattery.level, capture_now(in));
         break;
     }
     case SDL_WINDOWEVENT:
@@ -776,6 +795,14 @@ SkyShortcut sky_input_event(SkyInput *in, const SDL_Event *ev)
         break;
     }
     return SKY_SHORTCUT_NONE;
+}
+
+SkyShortcut sky_input_event(SkyInput *in, const SDL_Event *ev)
+{
+    in->event_us = event_time_us(ev);
+    SkyShortcut sc = handle_event(in, ev);
+    in->event_us = 0;
+    return sc;
 }
 
 int sky_input_create(SkyInput **out, const SkyInputCfg *cfg)
