@@ -13,5 +13,6 @@ case "$flavour" in
   fuzz) dir=build-fuzz; args=(-DSKY_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   *) echo "unknown flavour '$flavour' (release, asan, tsan, fuzz)" >&2; exit 2 ;;
 esac
-cmake -S . -B "$dir" -DSKY_WERROR=$werror "${args[@]}" >/dev/null
+# The builds made here run the tests: their test-only hooks are in (see SKY_TEST_HOOKS).
+cmake -S . -B "$dir" -DSKY_WERROR=$werror -DSKY_TEST_HOOKS=ON "${args[@]}" >/dev/null
 cmake --build "$dir" -j "$jobs"

@@ -91,6 +91,7 @@ struct SkyRender {
     AVFrame *download;            /* hardware pictures the driver does not take */
     bool download_logged;
     int failures;                 /* consecutive failed draws or presents */
+    int64_t test_present_delay_us; /* SKY_TEST_HOOKS: every present made this much slower */
 };
 
 void sky_render_letterbox(int out_w, int out_h, double dar, int *x, int *y, int *w, int *h)
@@ -246,6 +247,13 @@ int sky_render_create(SkyRender **out, const SkyRenderCfg *cfg)
         sky_render_destroy(&r);
         return ret;
     }
+#ifdef SKY_TEST_HOOKS
+    const char *delay = getenv("SKYLIGHT_TEST_PRESENT_DELAY_MS");
+    if (delay && atoi(delay) > 0) {
+        r->test_present_delay_us = (int64_t)atoi(delay) * 1000;
+        SKY_LOGW(TAG, "test hook: every present takes %d ms longer", atoi(delay));
+    }
+#endif
     int w = 0, h = 0;
     SDL_GetWindowSize(r->window, &w, &h);
     SKY_LOGI(TAG, "window %dx%d, renderer %s (%s on %s%s), %s, vsync %s", w, h, r->drv->name,
@@ -321,6 +329,8 @@ static int draw_and_present(SkyRender *r, const AVFrame *f)
     SkyOverlayImage img;
     const SkyOverlayImage *ov = take_overlay(r, &img);
     int ret = r->drv->draw(r->priv, f, atomic_load(&r->out_w), atomic_load(&r->out_h), ov);
+    if (ret == 0 && r->test_present_delay_us)
+        sky_sleep_us(r->test_present_delay_us); /* a slow present, for tests */
     if (ret == 0)
         ret = r->drv->present(r->priv);
     if (ret == SKY_ERR(ENOSYS))

@@ -429,6 +429,40 @@ def window_shortcuts(ctx):
         s.stop()
 
 
+PRESENT_DELAY_MS = 3000
+
+
+def slow_present(ctx):
+    """Input is never behind a present: with the placebo renderer presenting on its render
+    thread, a test build makes every present take PRESENT_DELAY_MS longer (the test hook
+    SKYLIGHT_TEST_PRESENT_DELAY_MS), while the script presses a key every 100 ms. The keys keep
+    reaching the host one by one: no gap between two arrivals comes near a present's length
+    (a main thread blocked in the present, as with --renderer sdl, holds them all until it
+    returns: gaps of a whole present), and capture -> socket stays below it too."""
+    from test_window import XServer  # noqa: E402 (skips without Xvfb)
+    s = Session(ctx)
+    try:
+        with XServer(ctx.tmp) as x:
+            env = {"DISPLAY": x.display, "SKYLIGHT_TEST_PRESENT_DELAY_MS": str(PRESENT_DELAY_MS)}
+            r = s.run("500 repeat 60 100 key down A\n550 repeat 60 100 key up A\n",
+                      "--renderer", "placebo", env=env, headless=False)
+            if "test hook: every present takes" not in r.err:
+                skytest.skip("this build has no test hooks (cmake -DSKY_TEST_HOOKS=ON)")
+            check("drawn on a render thread" in r.err, "placebo did not draw on a render thread", r)
+            times = [int(m.group(1)) for m in
+                     (re.search(r"^input key (?:down|up) code=0x8041 .* at_us=(\d+)$", l)
+                      for l in s.host.events("input")) if m]
+            check(len(times) == 120, "the host got %d of the 120 key events" % len(times), r)
+            gap_ms = max(b - a for a, b in zip(times, times[1:])) / 1000
+            check(gap_ms < PRESENT_DELAY_MS / 2,
+                  "input waited for a present: %.0f ms between two keys" % gap_ms, r)
+            m = re.search(r"capture to socket p50/p99 ([\d.]+)/([\d.]+) ms", r.out + r.err)
+            check(m and float(m.group(2)) < PRESENT_DELAY_MS / 2,
+                  "capture -> socket includes a present", r)
+    finally:
+        s.stop()
+
+
 if __name__ == "__main__":
     skytest.main([keyboard_mouse, absolute_mouse, gamepads, swap_ab, feedback, touch,
-                  window_shortcuts])
+                  window_shortcuts, slow_present])
