@@ -333,8 +333,8 @@ static int draw_and_present(SkyRender *r, const AVFrame *f)
         sky_sleep_us(r->test_present_delay_us); /* a slow present, for tests */
     if (ret == 0)
         ret = r->drv->present(r->priv);
-    if (ret == SKY_ERR(ENOSYS))
-        return ret; /* content it cannot show: no use going on */
+    if (ret == SKY_ERR(ENOSYS) || ret == SKY_ERR(EAGAIN))
+        return ret; /* content it cannot show: no use going on; or nowhere to show it now */
     if (ret < 0) {
         if (++r->failures >= MAX_FAILURES) {
             SKY_LOGE(TAG, "the %s renderer cannot present any more (%s): the GPU or the window "
@@ -353,18 +353,17 @@ static int show(SkyRender *r, AVFrame **frame, SkyFrameTiming *t)
 {
     const AVFrame *f = takeable(r, *frame);
     int ret = f ? draw_and_present(r, f) : SKY_ERR(EIO);
-    bool shown = f && r->failures == 0 && ret == 0;
-    if (shown) {
+    if (f && ret == 0 && r->failures == 0) {
         atomic_fetch_add(&r->presented, 1);
         atomic_fetch_add(&r->decode_us, t->decode_end_us - t->decode_start_us);
         sky_stats_out_presented(r->cfg.stats, t, sky_time_us());
     } else {
         t->fate = SKY_FATE_DROPPED;
-        t->drop_reason = SKY_DROP_DECODE_ERROR;
+        t->drop_reason = ret == SKY_ERR(EAGAIN) ? SKY_DROP_HIDDEN : SKY_DROP_DECODE_ERROR;
         sky_stats_out_frame_done(r->cfg.stats, t);
     }
     av_frame_free(frame);
-    return ret;
+    return ret == SKY_ERR(EAGAIN) ? 0 : ret;
 }
 
 /* Takes the next due picture within timeout_us and shows it, or redraws when asked. Returns 0,
@@ -378,9 +377,10 @@ static int draw_next(SkyRender *r, int64_t timeout_us)
         return show(r, &frame, &t);
     if (ret != SKY_ERR(EAGAIN) && ret != SKY_ERR(ETIMEDOUT))
         return ret;
-    if (atomic_exchange(&r->redraw, false))
-        return draw_and_present(r, NULL);
-    return 0;
+    if (!atomic_exchange(&r->redraw, false))
+        return 0;
+    ret = draw_and_present(r, NULL);
+    return ret == SKY_ERR(EAGAIN) ? 0 : ret;
 }
 
 static void *render_thread(void *arg)

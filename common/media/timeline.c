@@ -19,6 +19,7 @@ static const char *const drop_names[SKY_DROP_COUNT] = {
     [SKY_DROP_WAIT_KEYFRAME] = "wait_keyframe",
     [SKY_DROP_FLUSHED] = "flushed",
     [SKY_DROP_LOST] = "lost",
+    [SKY_DROP_HIDDEN] = "hidden",
 };
 
 static const char *const span_names[SKY_SPAN_COUNT] = {
@@ -346,12 +347,13 @@ void sky_timeline_summary_text(const SkyTimeline *t, int64_t now_us, const SkyAu
                      "%" PRIu64 " frames in %.2f s: %" PRIu64 " presented, %" PRIu64
                      " dropped (superseded %" PRIu64 ", decode error %" PRIu64
                      ", no output %" PRIu64 ", wait keyframe %" PRIu64 ", flushed %" PRIu64
-                     ", lost %" PRIu64 "); decode p50/p95/p99 %.2f/%.2f/%.2f ms; present latency p50/p99 "
+                     ", lost %" PRIu64 ", hidden %" PRIu64 "); decode p50/p95/p99 %.2f/%.2f/%.2f ms; present latency p50/p99 "
                      "%.2f/%.2f ms; present interval p50/p99/max %.2f/%.2f/%.2f ms",
                      tot.finished, (double)(now_us - t->t0_us) / 1e6, tot.presented, tot.dropped,
                      tot.dropped_by[SKY_DROP_SUPERSEDED], tot.dropped_by[SKY_DROP_DECODE_ERROR],
                      tot.dropped_by[SKY_DROP_NO_OUTPUT], tot.dropped_by[SKY_DROP_WAIT_KEYFRAME],
                      tot.dropped_by[SKY_DROP_FLUSHED], tot.dropped_by[SKY_DROP_LOST],
+                     tot.dropped_by[SKY_DROP_HIDDEN],
                      sky_hist_percentile(dec, 50) / 1e3,
                      sky_hist_percentile(dec, 95) / 1e3, sky_hist_percentile(dec, 99) / 1e3,
                      sky_hist_percentile(pres, 50) / 1e3, sky_hist_percentile(pres, 99) / 1e3,

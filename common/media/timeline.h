@@ -36,6 +36,7 @@ typedef enum SkyDropReason {
     SKY_DROP_WAIT_KEYFRAME,  /* discarded while waiting for a keyframe after an error */
     SKY_DROP_FLUSHED,        /* discarded by a flush, a generation change or shutdown */
     SKY_DROP_LOST,           /* never became whole: lost in the network beyond FEC's reach */
+    SKY_DROP_HIDDEN,         /* the window could not show it (minimised, zero-sized) */
     SKY_DROP_COUNT
 } SkyDropReason;
 

@@ -72,6 +72,7 @@ static void test_drop_reason_names(void **state)
     assert_string_equal(sky_drop_reason_name(SKY_DROP_WAIT_KEYFRAME), "wait_keyframe");
     assert_string_equal(sky_drop_reason_name(SKY_DROP_FLUSHED), "flushed");
     assert_string_equal(sky_drop_reason_name(SKY_DROP_LOST), "lost");
+    assert_string_equal(sky_drop_reason_name(SKY_DROP_HIDDEN), "hidden");
     assert_string_equal(sky_drop_reason_name(SKY_DROP_COUNT), "unknown");
     assert_string_equal(sky_drop_reason_name((SkyDropReason)-1), "unknown");
     assert_string_equal(sky_drop_reason_name((SkyDropReason)1000), "unknown");
@@ -363,7 +364,7 @@ static void test_summary_text(void **state)
     char buf[1024];
     sky_timeline_summary_text(t, T0 + 2500000, NULL, NULL, buf, sizeof(buf));
     assert_string_equal(buf, "4 frames in 2.50 s: 2 presented, 2 dropped (superseded 1, decode "
-                             "error 1, no output 0, wait keyframe 0, flushed 0, lost 0); decode "
+                             "error 1, no output 0, wait keyframe 0, flushed 0, lost 0, hidden 0); decode "
                              "p50/p95/p99 0.02/0.03/0.03 ms; present latency p50/p99 0.01/0.05 "
                              "ms; present interval p50/p99/max 16.00/17.00/17.00 ms");
     SkyAudioFigures audio = {.active = true, .packets = 10, .concealed_frames = 2,
@@ -428,7 +429,7 @@ static void test_network(void **state)
     assert_int_equal(num(buf, "network.frames_lost"), 1);
     assert_int_equal(num(buf, "client_us.p50"), 190);
     sky_timeline_summary_text(t, T0 + 2000000, NULL, &n, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "lost 1)"));
+    assert_non_null(strstr(buf, "lost 1, hidden 0)"));
     assert_non_null(strstr(buf, "100 datagrams lost"));
     sky_timeline_destroy(&t);
 }
