@@ -16,6 +16,7 @@ test_pkgs=(
   libcmocka-dev clang libclang-rt-14-dev  # unit tests, libFuzzer
   xvfb x11-apps xauth                     # a real X server and xwd for window tests
   mesa-vulkan-drivers libgl1-mesa-dri     # lavapipe (Vulkan) and llvmpipe (OpenGL): no GPU in CI
+  libegl-dev libegl-mesa0                 # offscreen OpenGL (surfaceless EGL) for renderer tests
   python3
   openssl                                 # a second host identity in the hosts tests
 )

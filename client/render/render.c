@@ -46,6 +46,10 @@ const SkyOpt sky_render_opts_table[] = {
      "placebo: libplacebo on Vulkan or OpenGL, on a render thread (HDR, 10-bit, 4:4:4, "
      "hardware frames without a copy); sdl: SDL's renderer on the main thread; auto: placebo, "
      "but sdl for 8-bit SDR on a software rasterizer, where it costs less"},
+    {"gpu-api", SKY_OPT_CHOICE, offsetof(SkyRenderOpts, gpu_api), 0, 0, 0, "auto|vulkan|opengl",
+     "auto", NULL,
+     "what the placebo renderer draws with; auto: Vulkan on a GPU, OpenGL on a software "
+     "rasterizer"},
     SKY_OPT_END,
 };
 
@@ -188,11 +192,31 @@ static bool sdl_suits(const SkyRenderContent *c)
     return !c->hdr;
 }
 
+/* placebo with the API asked for; with auto, Vulkan unless it runs on a software rasterizer,
+ * where OpenGL (llvmpipe) does better than Vulkan (lavapipe). */
+static int open_placebo(SkyRender *r)
+{
+    int api = r->cfg.opts.gpu_api;
+    if (api == SKY_GPU_API_OPENGL)
+        return open_driver(r, &sky_render_driver_placebo_opengl);
+    int ret = open_driver(r, &sky_render_driver_placebo_vulkan);
+    if (api == SKY_GPU_API_VULKAN || (ret == 0 && !r->info.software))
+        return ret;
+    if (ret == 0) {
+        SKY_LOGV(TAG, "Vulkan runs on a software rasterizer (%s): trying OpenGL", r->info.device);
+        close_driver(r);
+    } else {
+        SKY_LOGV(TAG, "placebo on Vulkan is not available");
+    }
+    int gl = open_driver(r, &sky_render_driver_placebo_opengl);
+    if (gl == 0 || ret < 0)
+        return gl;
+    return open_driver(r, &sky_render_driver_placebo_vulkan); /* software Vulkan, then */
+}
+
 static int choose(SkyRender *r)
 {
     const SkyRenderContent *c = &r->cfg.content;
-    const SkyRenderDriver *placebo[] = {&sky_render_driver_placebo_vulkan,
-                                        &sky_render_driver_placebo_opengl};
     int kind = r->cfg.opts.renderer;
     if (kind == SKY_RENDERER_SDL) {
         if (!sdl_suits(c)) {
@@ -202,17 +226,14 @@ static int choose(SkyRender *r)
         }
         return open_driver(r, &sky_render_driver_sdl);
     }
-    int ret = SKY_ERR(ENODEV);
-    for (size_t i = 0; i < sizeof(placebo) / sizeof(placebo[0]); i++) {
-        ret = open_driver(r, placebo[i]);
-        if (ret == 0)
-            break;
-        SKY_LOGV(TAG, "placebo on %s is not available", i == 0 ? "Vulkan" : "OpenGL");
-    }
+    int ret = open_placebo(r);
     if (kind == SKY_RENDERER_PLACEBO) {
         if (ret < 0)
-            SKY_LOGE(TAG, "--renderer placebo: neither Vulkan nor OpenGL works here "
-                          "(--log-level verbose says why)");
+            SKY_LOGE(TAG, "--renderer placebo: libplacebo has no working %s here "
+                          "(--log-level verbose says why)",
+                     r->cfg.opts.gpu_api == SKY_GPU_API_VULKAN   ? "Vulkan"
+                     : r->cfg.opts.gpu_api == SKY_GPU_API_OPENGL ? "OpenGL"
+                                                                  : "Vulkan or OpenGL");
         return ret;
     }
     /* auto: on a software rasterizer, SDL's renderer draws 8-bit 4:2:0 SDR for less. */

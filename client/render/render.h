@@ -11,7 +11,9 @@
  *
  * `--renderer auto` picks the cheapest correct path: placebo for HDR, 10-bit and 4:4:4 pictures
  * and on real GPUs; sdl for 8-bit 4:2:0 SDR on a software rasterizer, where SDL's renderer
- * costs less (bench/render.py measures both). */
+ * costs less (bench/render.py measures both). placebo draws with Vulkan on a GPU and with
+ * OpenGL on a software rasterizer (`--gpu-api auto`): Mesa's lavapipe runs libplacebo 4.208
+ * slower than llvmpipe does and frees objects its own queue thread still uses. */
 #ifndef SKY_CLIENT_RENDER_H
 #define SKY_CLIENT_RENDER_H
 
@@ -36,12 +38,19 @@ typedef enum SkyRendererKind {
     SKY_RENDERER_SDL,
 } SkyRendererKind;
 
+typedef enum SkyGpuApi {
+    SKY_GPU_API_AUTO = 0,
+    SKY_GPU_API_VULKAN,
+    SKY_GPU_API_OPENGL,
+} SkyGpuApi;
+
 typedef struct SkyRenderOpts {
     int window_mode;  /* SkyWindowMode */
     int width;        /* window size; 0 = the video's */
     int height;
     bool vsync;
     int renderer;     /* SkyRendererKind */
+    int gpu_api;      /* SkyGpuApi: what placebo draws with */
 } SkyRenderOpts;
 
 extern const SkyOpt sky_render_opts_table[];

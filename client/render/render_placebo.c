@@ -18,6 +18,7 @@
 #include <libplacebo/vulkan.h>
 
 #include "client/render/driver.h"
+#include "client/render/placebo_frames.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
 
@@ -41,13 +42,10 @@ typedef struct Placebo {
     pl_swapchain swapchain;
     pl_renderer renderer;
     bool software;
-    pl_tex planes[4];         /* upload targets, reused */
+    SkyPlaceboFrames frames;  /* pictures to libplacebo frames */
     pl_tex overlay_tex;
     uint64_t overlay_serial;
     AVFrame *last;            /* the picture shown, for redraws */
-    AVFrame *download;        /* a hardware picture that could not be mapped */
-    bool hw_broken;           /* mapping hardware pictures failed once: download them */
-    bool unmappable_logged;
     struct pl_color_space hint; /* what the swapchain was told the pictures are */
     bool frame_started;
 } Placebo;
@@ -72,9 +70,8 @@ static void placebo_close(void **priv)
     if (p->gl_context)
         SDL_GL_MakeCurrent(p->window, p->gl_context); /* this thread tears GL down */
     av_frame_free(&p->last);
-    av_frame_free(&p->download);
-    for (int i = 0; i < 4; i++)
-        pl_tex_destroy(p->gpu, &p->planes[i]);
+    if (p->gpu)
+        sky_placebo_frames_cleanup(&p->frames);
     pl_tex_destroy(p->gpu, &p->overlay_tex);
     pl_renderer_destroy(&p->renderer);
     pl_swapchain_destroy(&p->swapchain);
@@ -105,9 +102,8 @@ static Placebo *placebo_new(SDL_Window *win, const SkyRenderOpts *opts)
     p->window = win;
     p->vsync = opts->vsync;
     p->last = av_frame_alloc();
-    p->download = av_frame_alloc();
     p->log = pl_log_create(PL_API_VER, pl_log_params(.log_cb = log_cb, .log_level = PL_LOG_INFO));
-    if (!p->last || !p->download || !p->log) {
+    if (!p->last || !p->log) {
         placebo_close((void **)&p);
         return NULL;
     }
@@ -117,7 +113,7 @@ static Placebo *placebo_new(SDL_Window *win, const SkyRenderOpts *opts)
 static int finish_open(Placebo *p, void **priv)
 {
     p->renderer = pl_renderer_create(p->log, p->gpu);
-    if (!p->renderer) {
+    if (!p->renderer || sky_placebo_frames_init(&p->frames, p->gpu) < 0) {
         placebo_close((void **)&p);
         return SKY_ERR(ENODEV);
     }
@@ -220,26 +216,10 @@ static int opengl_open(void **priv, SDL_Window *win, const SkyRenderOpts *opts,
     return ret;
 }
 
-static bool is_hw(int fmt)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
-    return d && (d->flags & AV_PIX_FMT_FLAG_HWACCEL);
-}
-
 static bool placebo_takes_format(void *priv, int fmt)
 {
     Placebo *p = priv;
-    if (p->hw_broken)
-        return false;
-    switch (fmt) {
-    case AV_PIX_FMT_VAAPI:
-    case AV_PIX_FMT_DRM_PRIME:
-        return (p->gpu->import_caps.tex & PL_HANDLE_DMA_BUF) != 0;
-    case AV_PIX_FMT_VULKAN:
-        return p->vk != NULL;
-    default:
-        return false;
-    }
+    return sky_placebo_frames_takes(&p->frames, fmt);
 }
 
 /* The context is the drawing thread's from its first draw until release. */
@@ -260,27 +240,6 @@ static void hint_colorspace(Placebo *p, const struct pl_frame *img)
         return;
     p->hint = want;
     pl_swapchain_colorspace_hint(p->swapchain, &want);
-}
-
-static bool map_frame(Placebo *p, const AVFrame *f, struct pl_frame *img)
-{
-    if (pl_map_avframe_ex(p->gpu, img, pl_avframe_params(.frame = f, .tex = p->planes)))
-        return true;
-    if (!is_hw(f->format)) {
-        if (!p->unmappable_logged)
-            SKY_LOGE(TAG, "cannot show %s pictures", av_get_pix_fmt_name(f->format));
-        p->unmappable_logged = true;
-        return false;
-    }
-    /* Mapping hardware pictures does not work here after all: download from now on. */
-    if (!p->hw_broken)
-        SKY_LOGW(TAG, "%s pictures cannot be mapped: copying them through system memory",
-                 av_get_pix_fmt_name(f->format));
-    p->hw_broken = true;
-    av_frame_unref(p->download);
-    if (av_hwframe_transfer_data(p->download, f, 0) < 0 || av_frame_copy_props(p->download, f) < 0)
-        return false;
-    return pl_map_avframe_ex(p->gpu, img, pl_avframe_params(.frame = p->download, .tex = p->planes));
 }
 
 static void set_overlay(Placebo *p, const SkyOverlayImage *ov, const struct pl_swapchain_frame *swf,
@@ -330,7 +289,7 @@ static int placebo_draw(void *priv, const AVFrame *frame, int out_w, int out_h,
         return SKY_ERR(EAGAIN); /* minimised or not shown: nothing to draw on */
     struct pl_frame img = {0};
     bool have = p->last->format != AV_PIX_FMT_NONE && p->last->width > 0;
-    if (have && !map_frame(p, p->last, &img))
+    if (have && !sky_placebo_frames_map(&p->frames, p->last, &img))
         return SKY_ERR(ENOSYS);
     if (have)
         hint_colorspace(p, &img);
