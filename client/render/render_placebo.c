@@ -256,11 +256,9 @@ static void set_overlay(Placebo *p, const SkyOverlayImage *ov, const struct pl_s
                                                                 .ptr = (void *)ov->rgba));
         p->overlay_serial = ok ? ov->serial : 0;
     }
-    /* At the window's top-left corner; a flipped framebuffer has its origin at the bottom. */
-    float fh = (float)swf->fbo->params.h;
+    /* At the window's top-left corner (a flipped framebuffer is libplacebo's to handle). */
+    (void)swf;
     struct pl_rect2df dst = {0, 0, (float)ov->w, (float)ov->h};
-    if (swf->flipped)
-        dst = (struct pl_rect2df){0, fh, (float)ov->w, fh - (float)ov->h};
     *part = (struct pl_overlay_part){.src = {0, 0, (float)ov->w, (float)ov->h}, .dst = dst};
     *out = (struct pl_overlay){
         .tex = p->overlay_tex,
@@ -316,11 +314,6 @@ static int placebo_draw(void *priv, const AVFrame *frame, int out_w, int out_h,
         sky_render_letterbox(swf.fbo->params.w, swf.fbo->params.h, sky_render_frame_dar(p->last),
                              &x, &y, &lw, &lh);
         target.crop = (struct pl_rect2df){(float)x, (float)y, (float)(x + lw), (float)(y + lh)};
-        if (swf.flipped) { /* the same rectangle, upside down (y0 below y1) */
-            float fh = (float)swf.fbo->params.h;
-            target.crop.y0 = fh - (float)y;
-            target.crop.y1 = fh - (float)(y + lh);
-        }
         const struct pl_render_params *params =
             p->software ? &pl_render_fast_params : &pl_render_default_params;
         ok = pl_render_image(p->renderer, &img, &target, params);
