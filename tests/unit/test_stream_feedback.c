@@ -288,7 +288,8 @@ static void test_decode_error_ends_generation(void **state)
     assert_int_equal(sky_stats_out_create(&stats, NULL, sky_time_us()), 0);
     /* In order, none replaced: every picture is seen. */
     SkyVideoPipeline *vp = make_pipeline(fb, stats, SKY_VIDEO_MAX_PRESENT_DEPTH);
-    SkyThEncoderCfg ec = {SKY_SDP_CODEC_H264, W, H, 60, 2000, 1, false, 0, 1};
+    SkyThEncoderCfg ec = {.codec = SKY_SDP_CODEC_H264, .width = W, .height = H, .fps = 60,
+                          .bitrate_kbps = 2000, .slices = 1, .threads = 1};
     Clip clip = {NULL, 0};
     assert_int_equal(sky_th_encoder_create(&clip.enc, &ec), 0);
 
