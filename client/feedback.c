@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -14,6 +15,9 @@
 
 #define DECODE_SAMPLES 64
 #define HOST_MSG_SLOTS 64
+/* SkyControlHdrMode packed into 32-bit words: the flags, then its 13 16-bit values in pairs. */
+#define HDR_VALUES 13
+#define HDR_WORDS (1 + (HDR_VALUES + 1) / 2)
 
 struct SkyFeedback {
     int video_fd;                 /* eventfd: a keyframe need was posted */
@@ -36,6 +40,13 @@ struct SkyFeedback {
     /* Control thread writes (records of sizeof(SkyControlHostMsg)), main thread reads. */
     SkySpsc *host_msgs;
     _Atomic uint64_t host_dropped;
+
+    /* The HDR snapshot: a seqlock. The control thread (the one writer) makes hdr_seq odd,
+     * writes the words, makes it even again; readers retry while it is odd or changed. Every
+     * field is an atomic, so a reader racing the writer sees a torn copy only to throw it away.
+     * hdr_seq / 2 is the number of messages stored. */
+    _Atomic uint32_t hdr_seq;
+    _Atomic uint32_t hdr_words[HDR_WORDS];
 
     atomic_bool ended;
 };
@@ -135,9 +146,70 @@ bool sky_feedback_take_decode_time(SkyFeedback *fb, int64_t *decode_us)
     return true;
 }
 
+/* The 13 metadata values in the wire's order. */
+static void hdr_values(SkyControlHdrMode *h, uint16_t *v[HDR_VALUES])
+{
+    for (int i = 0; i < 3; i++) {
+        v[2 * i] = &h->primaries[i][0];
+        v[2 * i + 1] = &h->primaries[i][1];
+    }
+    v[6] = &h->white_point[0];
+    v[7] = &h->white_point[1];
+    v[8] = &h->max_display_luminance;
+    v[9] = &h->min_display_luminance;
+    v[10] = &h->max_content_light_level;
+    v[11] = &h->max_frame_average_light_level;
+    v[12] = &h->max_full_frame_luminance;
+}
+
+/* Control thread only. */
+static void store_hdr(SkyFeedback *fb, const SkyControlHdrMode *mode)
+{
+    SkyControlHdrMode h = *mode;
+    uint16_t *v[HDR_VALUES];
+    hdr_values(&h, v);
+    uint32_t words[HDR_WORDS] = {(h.enabled ? 1u : 0u) | (h.has_metadata ? 2u : 0u)};
+    for (int i = 0; i < HDR_VALUES; i++)
+        words[1 + i / 2] |= (uint32_t)*v[i] << (i % 2 ? 16 : 0);
+    /* Each word is a release store, so a reader that sees one new word also sees the odd
+     * sequence number stored before it (no standalone fences: TSan does not model them). */
+    uint32_t seq = atomic_load_explicit(&fb->hdr_seq, memory_order_relaxed);
+    atomic_store_explicit(&fb->hdr_seq, seq + 1, memory_order_relaxed);
+    for (int i = 0; i < HDR_WORDS; i++)
+        atomic_store_explicit(&fb->hdr_words[i], words[i], memory_order_release);
+    atomic_store_explicit(&fb->hdr_seq, seq + 2, memory_order_release);
+}
+
+bool sky_feedback_hdr_mode(SkyFeedback *fb, SkyControlHdrMode *out, uint32_t *generation)
+{
+    uint32_t words[HDR_WORDS], before, after;
+    do { /* acquire loads keep the second read of hdr_seq after the words' */
+        before = atomic_load_explicit(&fb->hdr_seq, memory_order_acquire);
+        for (int i = 0; i < HDR_WORDS; i++)
+            words[i] = atomic_load_explicit(&fb->hdr_words[i], memory_order_acquire);
+        after = atomic_load_explicit(&fb->hdr_seq, memory_order_relaxed);
+    } while (before != after || (before & 1));
+    memset(out, 0, sizeof(*out));
+    if (generation)
+        *generation = before / 2;
+    if (before == 0)
+        return false;
+    out->enabled = words[0] & 1;
+    out->has_metadata = (words[0] & 2) != 0;
+    uint16_t *v[HDR_VALUES];
+    hdr_values(out, v);
+    for (int i = 0; i < HDR_VALUES; i++)
+        *v[i] = (uint16_t)(words[1 + i / 2] >> (i % 2 ? 16 : 0));
+    return true;
+}
+
 void sky_feedback_host_message(SkyFeedback *fb, const SkyControlHostMsg *msg)
 {
     switch (msg->kind) {
+    case SKY_CONTROL_HOST_HDR_MODE:
+        store_hdr(fb, &msg->u.hdr);
+        wake_main(fb);
+        return;
     case SKY_CONTROL_HOST_RUMBLE:
     case SKY_CONTROL_HOST_RUMBLE_TRIGGERS:
     case SKY_CONTROL_HOST_MOTION_EVENT:

@@ -10,6 +10,9 @@
  *       no datagram is arriving.
  *   control thread -> main thread: the host's gamepad feedback (rumble, trigger rumble, LED,
  *       motion requests), in a bounded lock-free queue.
+ *   control thread -> any thread (the presentation side): the host's latest HDR mode (0x010e:
+ *       enabled, mastering display and content light levels), a generation-counted snapshot
+ *       that readers copy without a lock (a seqlock over atomics).
  *   control or receive thread -> main thread: "the stream has ended".
  * The main thread is woken by one SDL user event (pushed at most once until it is handled).
  * Nothing here blocks or takes a lock. */
@@ -57,13 +60,22 @@ bool sky_feedback_take_decode_time(SkyFeedback *fb, int64_t *decode_us);
 
 /* ---- control / receive threads -> main thread ---- */
 
-/* Control thread: a rumble, trigger rumble, LED, motion or adaptive-trigger message for the
- * pads (other kinds are ignored). Dropped, and counted, when the main thread is 64 behind. */
+/* Control thread (the only writer): a host message for the main thread. A rumble, trigger
+ * rumble, LED, motion or adaptive-trigger message for the pads is queued (dropped, and counted,
+ * when the main thread is 64 behind); an HDR mode message replaces the HDR snapshot (below) and
+ * wakes the main thread too; other kinds are ignored. */
 void sky_feedback_host_message(SkyFeedback *fb, const SkyControlHostMsg *msg);
 /* Main thread: the next queued host message. Returns false when there is none. */
 bool sky_feedback_take_host_message(SkyFeedback *fb, SkyControlHostMsg *out);
 /* Host messages dropped because the queue was full. */
 uint64_t sky_feedback_host_messages_dropped(SkyFeedback *fb);
+
+/* Any thread, without a lock: the latest HDR mode the host sent. Returns false (and zeroes
+ * *out) until the first one has come. *generation (if not NULL) counts the HDR messages stored
+ * so far (0 before the first), so a reader can tell a new one from the one it already applied;
+ * it and *out always belong to the same message. Hosts send one when the video starts (Sunshine
+ * also when its display switches HDR on or off). */
+bool sky_feedback_hdr_mode(SkyFeedback *fb, SkyControlHdrMode *out, uint32_t *generation);
 
 /* Any thread: the stream is over (the control stream ended, or the receiver gave up). */
 void sky_feedback_stream_ended(SkyFeedback *fb);

@@ -54,12 +54,11 @@
 #include "common/proto/jitter.h"
 #include "common/core/log.h"
 #include "common/proto/sdp.h"
+#include "common/proto/video_format.h"
 #include "common/core/time.h"
 
 #define TAG "stream"
 
-/* --codec choices, in the order of the option table. */
-enum { CODEC_AUTO, CODEC_H264, CODEC_HEVC, CODEC_AV1 };
 /* Channels asked of the host per SkyAudioLayout ("off" still receives stereo: Sunshine ends a
  * session whose audio is never pinged). */
 static const int audio_channels[] = {2, 6, 8, 2};
@@ -69,6 +68,7 @@ typedef struct StreamOpts {
     int bitrate_kbps;
     int codec;          /* auto|h264|hevc|av1 */
     bool hdr;
+    bool yuv444;
     int packet_size;
     int latency_mode;   /* SkyLatencyMode */
     bool dry_run;
@@ -92,6 +92,8 @@ static const SkyOpt stream_opts_table[] = {
      NULL, "video codec; auto = HEVC when the host offers it, else H.264"},
     {"hdr", SKY_OPT_BOOL, offsetof(StreamOpts, hdr), 0, 0, 0, NULL, "no", NULL,
      "ask for 10-bit HDR video (HEVC or AV1, when the host offers it)"},
+    {"yuv444", SKY_OPT_BOOL, offsetof(StreamOpts, yuv444), 0, 0, 0, NULL, "no", NULL,
+     "ask for full-resolution colour (YUV 4:4:4) when the host offers it for the codec"},
     {"packet-size", SKY_OPT_INT, offsetof(StreamOpts, packet_size), 0, 256, 4096, NULL, "1392",
      "BYTES", "video packet size (capped at 1024 for hosts outside the local network)"},
     {"latency-mode", SKY_OPT_CHOICE, offsetof(StreamOpts, latency_mode), 0, 0, 0,
@@ -139,6 +141,7 @@ typedef struct Session {
     SkyLaunchParams launch;
     SkySessionUrl url;
     char app_title[256];
+    SkyVideoFormat format;     /* planned before launch (check_host) */
     SkyRtspSession rtsp;
     SkyFeedback *feedback;
     SkyStatsOut *stats;
@@ -320,10 +323,14 @@ static const char *running_title(const SkyAppList *apps, uint32_t id)
     return NULL;
 }
 
-/* Before launching: what the host can stream to us. Debian's ENet speaks IPv4 only, and HDR
- * needs a 10-bit codec the host offers (with --codec auto, the first of HEVC and AV1 it has). */
+/* Before launching: what the host can stream to us. Debian's ENet speaks IPv4 only; HDR needs
+ * a 10-bit mode of a codec the host offers, decided now since /launch asks for it
+ * (common/proto/video_format.h; the codec and chroma are settled after DESCRIBE). */
 static int check_host(Session *s)
 {
+    /* --codec choices, in the order of the option table. */
+    static const int codecs[] = {SKY_VIDEO_CODEC_AUTO, SKY_SDP_CODEC_H264, SKY_SDP_CODEC_HEVC,
+                                 SKY_SDP_CODEC_AV1};
     const SkyHostAddr *addr = sky_host_client_addr(s->hc);
     if (addr->ipv6 && !s->opts.dry_run) {
         snprintf(s->err, sizeof(s->err), "streaming needs the host's IPv4 address: the control "
@@ -331,23 +338,18 @@ static int check_host(Session *s)
                  addr->host);
         return SKY_ERR(EAFNOSUPPORT);
     }
-    if (!s->opts.hdr)
-        return 0;
-    uint32_t scm = sky_host_client_info(s->hc)->codec_support;
-    if (s->opts.codec == CODEC_H264) {
+    SkyVideoFormat want = {codecs[s->opts.codec], s->opts.hdr, s->opts.yuv444};
+    unsigned dropped = 0;
+    if (sky_video_format_plan(&want, sky_host_client_info(s->hc)->codec_support, &s->format,
+                              &dropped) < 0) {
         snprintf(s->err, sizeof(s->err), "HDR needs HEVC or AV1 (--codec hevc, av1 or auto)");
         return SKY_ERR(EINVAL);
     }
-    if (s->opts.codec == CODEC_AUTO && (scm & SKY_SCM_HEVC_MAIN10))
-        s->opts.codec = CODEC_HEVC;
-    else if (s->opts.codec == CODEC_AUTO && (scm & SKY_SCM_AV1_MAIN10))
-        s->opts.codec = CODEC_AV1;
-    uint32_t need = s->opts.codec == CODEC_AV1 ? SKY_SCM_AV1_MAIN10 : SKY_SCM_HEVC_MAIN10;
-    if (s->opts.codec == CODEC_AUTO || !(scm & need)) {
+    if (dropped & SKY_VIDEO_DROPPED_HDR)
         SKY_LOGW(TAG, "the host offers no 10-bit %s: streaming without HDR",
-                 s->opts.codec == CODEC_AV1 ? "AV1" : s->opts.codec == CODEC_HEVC ? "HEVC" : "codec");
-        s->opts.hdr = false;
-    }
+                 s->format.codec == SKY_VIDEO_CODEC_AUTO ? "codec"
+                                                         : sky_sdp_codec_name(s->format.codec));
+    s->opts.hdr = s->format.ten_bit;
     return 0;
 }
 
@@ -414,7 +416,6 @@ static int stage_launch(Session *s)
 
 static int stage_rtsp(Session *s)
 {
-    static const int codecs[] = {-1, SKY_SDP_CODEC_H264, SKY_SDP_CODEC_HEVC, SKY_SDP_CODEC_AV1};
     SkyRtspClientCfg rc = {
         .url = &s->url,
         .key = s->launch.rikey,
@@ -424,14 +425,14 @@ static int stage_rtsp(Session *s)
                 .height = s->opts.height,
                 .fps = s->opts.fps,
                 .bitrate_kbps = s->opts.bitrate_kbps,
-                .ten_bit = s->opts.hdr,
                 .slices_per_frame = slices_per_frame(&s->decoder_opts),
                 .audio_channels = audio_channels[s->audio_opts.layout],
                 .packet_duration_ms = 5,
                 .ml_feature_flags = SKY_ML_FF_SESSION_ID_V1 | SKY_ML_FF_FEC_STATUS,
                 .color_space = 1, /* Rec. 709 */
             },
-        .codec_preference = codecs[s->opts.codec],
+        .format = s->format,
+        .codec_support = sky_host_client_info(s->hc)->codec_support,
         .packet_size = s->opts.packet_size,
         .encryption_wanted = SKY_ENC_AUDIO | (s->opts.encrypt ? SKY_ENC_VIDEO : 0),
         .timeout_ms = (int64_t)(s->host_opts.timeout_s * 1000),
@@ -791,10 +792,11 @@ static int run(Session *s)
         }
     }
     s->stage = "run";
+    char format[32];
+    sky_video_format_name(&s->rtsp.format, format, sizeof(format));
     printf("Streaming %s from %s (%dx%d at %d fps, %s, %d kb/s)%s\n", s->app_title,
            sky_host_client_info(s->hc)->hostname, s->opts.width, s->opts.height, s->opts.fps,
-           sky_sdp_codec_name(s->rtsp.stream.codec),
-           s->opts.bitrate_kbps, s->run_opts.headless ? " headless" : "");
+           format, s->opts.bitrate_kbps, s->run_opts.headless ? " headless" : "");
     fflush(stdout);
     SkyPresenterEnd why;
     ret = sky_presenter_run(s->presenter, s->run_opts.duration_s, &why);

@@ -51,6 +51,7 @@ struct SkyControlStream {
     SkyControlCrypto *crypto;
     int64_t next_ping_us;
     SkyLogLimit limit;
+    int hdr_on;          /* the host's last HDR mode: -1 none yet, 0 off, 1 on */
 
     /* Shared atomics. */
     atomic_bool stop;
@@ -127,6 +128,25 @@ static void finish(SkyControlStream *cs, SkyControlEnd end, uint32_t code)
     sky_feedback_stream_ended(cs->cfg.feedback);
 }
 
+/* One line when the host's HDR mode changes (the first "off" only at verbose level: every
+ * session starts with one). Control thread. */
+static void note_hdr(SkyControlStream *cs, const SkyControlHdrMode *h)
+{
+    int on = h->enabled ? 1 : 0;
+    if (on == cs->hdr_on)
+        return;
+    if (on)
+        SKY_LOGI(TAG, "the host's display is in HDR mode (mastering display %.4f to %u cd/m2, "
+                      "content light level %u, frame average %u cd/m2)",
+                 h->min_display_luminance / 10000.0, h->max_display_luminance,
+                 h->max_content_light_level, h->max_frame_average_light_level);
+    else if (cs->hdr_on == 1)
+        SKY_LOGI(TAG, "the host's display left HDR mode");
+    else
+        SKY_LOGV(TAG, "the host's display is not in HDR mode");
+    cs->hdr_on = on;
+}
+
 static void receive(SkyControlStream *cs, const ENetPacket *p)
 {
     uint8_t msg[SKY_CONTROL_MAX_MSG];
@@ -155,6 +175,8 @@ static void receive(SkyControlStream *cs, const ENetPacket *p)
     } else if (m.kind == SKY_CONTROL_HOST_UNKNOWN) {
         SKY_LOGD(TAG, "host message of unknown type 0x%04x ignored", m.type);
     } else {
+        if (m.kind == SKY_CONTROL_HOST_HDR_MODE)
+            note_hdr(cs, &m.u.hdr);
         sky_feedback_host_message(cs->cfg.feedback, &m);
     }
 }
@@ -332,6 +354,7 @@ int sky_control_stream_create(SkyControlStream **out, const SkyControlStreamCfg 
         return SKY_ERR(ENOMEM);
     cs->cfg = *cfg;
     cs->limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
+    cs->hdr_on = -1;
     sky_hist_init(&cs->input_latency);
     memcpy(cs->key, cfg->key, 16);
     cs->cfg.key = cs->key;

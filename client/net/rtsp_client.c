@@ -238,21 +238,26 @@ static int resolve(Conn *c, const SkySessionUrl *url, char *numeric, size_t cap,
     return 0;
 }
 
-static int pick_codec(const SkyRtspClientCfg *cfg, const SkyHostCaps *caps, char *err,
-                      size_t errlen)
+/* The codec and chroma from DESCRIBE (sky_video_format_pick); says what the host could not
+ * give. */
+static int pick_format(const SkyRtspClientCfg *cfg, const SkyHostCaps *caps, SkyVideoFormat *out,
+                       char *err, size_t errlen)
 {
-    int want = cfg->codec_preference;
-    if (want == SKY_SDP_CODEC_AV1 && !caps->av1) {
-        snprintf(err, errlen, "the host does not offer AV1 (see 'skylight info')");
-        return SKY_ERR(ENOSYS);
+    unsigned dropped = 0;
+    int ret = sky_video_format_pick(&cfg->format, cfg->codec_support, caps->hevc, caps->av1, out,
+                                    &dropped);
+    if (ret < 0) {
+        snprintf(err, errlen, "the host does not offer %s (see 'skylight info')",
+                 sky_sdp_codec_name(out->codec));
+        return ret;
     }
-    if (want == SKY_SDP_CODEC_HEVC && !caps->hevc) {
-        snprintf(err, errlen, "the host does not offer HEVC (see 'skylight info')");
-        return SKY_ERR(ENOSYS);
-    }
-    if (want >= 0)
-        return want;
-    return caps->hevc ? SKY_SDP_CODEC_HEVC : SKY_SDP_CODEC_H264;
+    if (dropped & SKY_VIDEO_DROPPED_HDR)
+        SKY_LOGW(TAG, "the host offers no 10-bit %s: streaming without HDR",
+                 sky_sdp_codec_name(out->codec));
+    if (dropped & SKY_VIDEO_DROPPED_444)
+        SKY_LOGW(TAG, "the host offers no %s%s 4:4:4 (--yuv444): streaming 4:2:0",
+                 out->ten_bit ? "10-bit " : "", sky_sdp_codec_name(out->codec));
+    return 0;
 }
 
 int sky_rtsp_client_handshake(const SkyRtspClientCfg *cfg, SkyRtspSession *out, char *err,
@@ -298,11 +303,9 @@ int sky_rtsp_client_handshake(const SkyRtspClientCfg *cfg, SkyRtspSession *out, 
                  cfg->want.audio_channels);
         goto done;
     }
-    int codec = pick_codec(cfg, &out->caps, err, errlen);
-    if (codec < 0) {
-        ret = codec;
+    if ((ret = pick_format(cfg, &out->caps, &out->format, err, errlen)) < 0)
         goto done;
-    }
+    int codec = out->format.codec;
     out->opus = high_audio && out->caps.opus_high_ok ? out->caps.opus_high : out->caps.opus_normal;
 
     static const char *const targets[3] = {SKY_RTSP_STREAMID_AUDIO, SKY_RTSP_STREAMID_VIDEO,
@@ -333,6 +336,8 @@ int sky_rtsp_client_handshake(const SkyRtspClientCfg *cfg, SkyRtspSession *out, 
     s->host_addr = out->host;
     s->ipv6 = ipv6;
     s->codec = codec;
+    s->ten_bit = out->format.ten_bit;
+    s->yuv444 = out->format.yuv444;
     s->encryption_enabled = sky_sdp_encryption_negotiate(out->caps.encryption_supported,
                                                          out->caps.encryption_requested,
                                                          cfg->encryption_wanted);
@@ -368,9 +373,11 @@ int sky_rtsp_client_handshake(const SkyRtspClientCfg *cfg, SkyRtspSession *out, 
     if ((ret = transact(c, &req, m, err, errlen)) < 0)
         goto done;
     s->host_addr = NULL; /* pointed into out: callers use out->host */
+    char format[32];
+    sky_video_format_name(&out->format, format, sizeof(format));
     SKY_LOGI(TAG, "handshake done: %s %dx%d at %d fps, %d kb/s, %d audio channels, packets of "
                   "%d bytes, encryption 0x%x%s%s",
-             sky_sdp_codec_name(codec), s->width, s->height, s->fps, s->bitrate_kbps,
+             format, s->width, s->height, s->fps, s->bitrate_kbps,
              s->audio_channels, s->packet_size, s->encryption_enabled,
              s->remote ? ", remote host" : "", out->rfi ? ", reference invalidation" : "");
     ret = 0;

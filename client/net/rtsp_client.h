@@ -13,14 +13,18 @@
 #include "common/proto/hostapi.h"
 #include "common/media/opus_config.h"
 #include "common/proto/sdp.h"
+#include "common/proto/video_format.h"
 
 typedef struct SkyRtspClientCfg {
     const SkySessionUrl *url;   /* from /launch: host, port, encrypted */
     const uint8_t *key;         /* 16-byte session key (rikey) */
-    /* The stream wanted; host_addr, ipv6, codec, encryption_enabled, packet_size, video_port
-     * and audio_high_quality are filled in by the handshake from what the host offers. */
+    /* The stream wanted; host_addr, ipv6, codec, ten_bit, yuv444, encryption_enabled,
+     * packet_size, video_port and audio_high_quality are filled in by the handshake from what
+     * the host offers. */
     SkySdpStreamCfg want;
-    int codec_preference;       /* SKY_SDP_CODEC_* wanted, or -1: the best the host offers */
+    SkyVideoFormat format;      /* sky_video_format_plan's plan: the codec (or AUTO), 10-bit,
+                                 * 4:4:4 wanted */
+    uint32_t codec_support;     /* serverinfo's ServerCodecModeSupport (SKY_SCM_*) */
     int packet_size;            /* configured packet size before capping (e.g. 1392); capped
                                  * for a host outside the local network */
     uint32_t encryption_wanted; /* SKY_ENC_VIDEO / SKY_ENC_AUDIO the user asks for */
@@ -31,6 +35,7 @@ typedef struct SkyRtspClientCfg {
 typedef struct SkyRtspSession {
     SkyHostCaps caps;           /* what DESCRIBE said */
     SkySdpStreamCfg stream;     /* what ANNOUNCE asked for (codec, packet size, encryption...) */
+    SkyVideoFormat format;      /* the codec, bit depth and chroma asked for (as in stream) */
     SkyOpusConfig opus;         /* the audio layout to decode with */
     uint16_t audio_port, video_port, control_port;
     bool have_ping_payload;

@@ -196,12 +196,13 @@ static int send_msg(SkyThControl *c, const uint8_t *msg, size_t len)
 
 static void send_hdr(SkyThControl *c)
 {
-    SkyControlHdrMode hdr;
-    memset(&hdr, 0, sizeof(hdr));
     uint8_t msg[SKY_CONTROL_MAX_MSG];
     size_t len;
-    if (sky_control_build_hdr_mode(&hdr, msg, sizeof(msg), &len) == 0 && send_msg(c, msg, len) == 0)
-        SKY_LOGV(TAG, "sent HDR mode: off");
+    if (sky_control_build_hdr_mode(&c->cfg.hdr, msg, sizeof(msg), &len) == 0 &&
+        send_msg(c, msg, len) == 0) {
+        SKY_LOGV(TAG, "sent HDR mode: %s", c->cfg.hdr.enabled ? "on" : "off");
+        sky_th_event("hdr-mode enabled=%d", c->cfg.hdr.enabled ? 1 : 0);
+    }
     c->hdr_sent = true;
 }
 
@@ -519,7 +520,7 @@ SkyThEnd sky_th_control_run(SkyThControl *c)
         if (end == SKY_TH_END_NONE)
             end = check(c, now, &code);
         if (end == SKY_TH_END_NONE && c->peer && !c->hdr_sent &&
-            sky_th_video_start_us(c->cfg.video) != 0)
+            sky_th_video_capturing(c->cfg.video))
             send_hdr(c);
         if (end == SKY_TH_END_NONE)
             send_outbox(c);

@@ -13,8 +13,10 @@
  *   0x0307 start B, 0x0200 ping, 0x0201 loss stats, 0x5502 FEC status: no action
  *   0x0206 input: `input <decoded packet> at_us=<arrival, µs since the session began>` (or
  *          `input-malformed`), and the picture's input region follows it
- * Host messages: HDR mode (27 zero bytes: SDR) once the video stream has started and the peer
- * is connected; termination 0x0109 (BE32 code) when the host ends the stream.
+ * Host messages: HDR mode (the session's `hdr`: "on" with the display's metadata for an HDR
+ * stream, 27 zero bytes otherwise) once the video capture has started (the client's first
+ * video ping came) and the peer is connected, as Sunshine sends it when its encoder device is
+ * made; termination 0x0109 (BE32 code) when the host ends the stream.
  *
  * The session ends (and run() returns why) on: the peer's ENet DISCONNECT; no ENet event for
  * ping_timeout_s (from the session's start until the peer connects, too); no video or audio
@@ -70,6 +72,7 @@ typedef struct SkyThControlCfg {
     int stream_seconds;        /* 0: no limit */
     bool stats;                /* a `stats` line per second */
     const SkyImpairCfg *up;    /* upstream impairment of control datagrams (NULL: none) */
+    SkyControlHdrMode hdr;     /* the HDR mode message */
     /* The session's other parts (borrowed; they outlive run()). */
     SkyThVideo *video;
     SkyThAudio *audio;

@@ -8,6 +8,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
 #include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
 
 #include "common/core/error.h"
 #include "common/core/log.h"
@@ -44,9 +45,14 @@ const char *sky_th_encoder_name(int codec)
     }
 }
 
-static void set_colour(AVCodecContext *c, int csc_mode)
+static void set_colour(AVCodecContext *c, int csc_mode, bool pq)
 {
-    switch (csc_mode >> 1) {
+    switch (pq ? 3 : csc_mode >> 1) {
+    case 3:
+        c->colorspace = AVCOL_SPC_BT2020_NCL;
+        c->color_primaries = AVCOL_PRI_BT2020;
+        c->color_trc = AVCOL_TRC_SMPTE2084;
+        break;
     case 1:
         c->colorspace = AVCOL_SPC_BT709;
         c->color_primaries = AVCOL_PRI_BT709;
@@ -66,10 +72,43 @@ static void set_colour(AVCodecContext *c, int csc_mode)
     c->color_range = csc_mode & 1 ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
 }
 
+/* Whether the mastering metadata goes into the bitstream. */
+static bool has_mastering(const SkyThEncoderCfg *cfg)
+{
+    return cfg->pq && cfg->mastering.has_metadata;
+}
+
+/* x265's master-display and max-cll parameters (":..." for its params). Its units are the
+ * message's: chromaticity in 1/50000, luminance in 1/10000 cd/m2. */
+static void x265_mastering(const SkyControlHdrMode *m, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             ":master-display=G(%u,%u)B(%u,%u)R(%u,%u)WP(%u,%u)L(%lu,%u):max-cll=%u,%u",
+             m->primaries[1][0], m->primaries[1][1], m->primaries[2][0], m->primaries[2][1],
+             m->primaries[0][0], m->primaries[0][1], m->white_point[0], m->white_point[1],
+             (unsigned long)m->max_display_luminance * 10000, m->min_display_luminance,
+             m->max_content_light_level, m->max_frame_average_light_level);
+}
+
+/* SVT-AV1's mastering-display and content-light parameters (":..." for its params), in
+ * chromaticity and cd/m2. */
+static void svtav1_mastering(const SkyControlHdrMode *m, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             ":mastering-display=G(%.5f,%.5f)B(%.5f,%.5f)R(%.5f,%.5f)WP(%.5f,%.5f)L(%u,%.4f)"
+             ":content-light=%u,%u",
+             m->primaries[1][0] / 50000.0, m->primaries[1][1] / 50000.0,
+             m->primaries[2][0] / 50000.0, m->primaries[2][1] / 50000.0,
+             m->primaries[0][0] / 50000.0, m->primaries[0][1] / 50000.0,
+             m->white_point[0] / 50000.0, m->white_point[1] / 50000.0, m->max_display_luminance,
+             m->min_display_luminance / 10000.0, m->max_content_light_level,
+             m->max_frame_average_light_level);
+}
+
 /* The encoder's private options: low latency, IDRs only at the start and on request. */
 static int set_private(AVCodecContext *c, const SkyThEncoderCfg *cfg)
 {
-    char params[256];
+    char params[512], mastering[256] = "";
     int ret = 0;
     switch (cfg->codec) {
     case SKY_SDP_CODEC_H264:
@@ -84,10 +123,12 @@ static int set_private(AVCodecContext *c, const SkyThEncoderCfg *cfg)
             (ret = av_opt_set(c->priv_data, "tune", "zerolatency", 0)) < 0 ||
             (ret = av_opt_set_int(c->priv_data, "forced-idr", 1, 0)) < 0)
             return ret;
+        if (has_mastering(cfg))
+            x265_mastering(&cfg->mastering, mastering, sizeof(mastering));
         snprintf(params, sizeof(params),
                  "keyint=-1:min-keyint=1:scenecut=0:open-gop=0:bframes=0:slices=%d:"
-                 "frame-threads=1:repeat-headers=1:log-level=error",
-                 cfg->slices);
+                 "frame-threads=1:repeat-headers=1:log-level=error%s",
+                 cfg->slices, mastering);
         return av_opt_set(c->priv_data, "x265-params", params, 0);
     case SKY_SDP_CODEC_AV1:
         /* Low-delay prediction (no reordering), CBR, no lookahead, no periodic or scene-cut
@@ -95,8 +136,11 @@ static int set_private(AVCodecContext *c, const SkyThEncoderCfg *cfg)
          * frames (the barcode); 10 does not. */
         if ((ret = av_opt_set_int(c->priv_data, "preset", 10, 0)) < 0)
             return ret;
-        return av_opt_set(c->priv_data, "svtav1-params",
-                          "pred-struct=1:rc=2:lookahead=0:keyint=-1:scd=0", 0);
+        if (has_mastering(cfg))
+            svtav1_mastering(&cfg->mastering, mastering, sizeof(mastering));
+        snprintf(params, sizeof(params), "pred-struct=1:rc=2:lookahead=0:keyint=-1:scd=0%s",
+                 mastering);
+        return av_opt_set(c->priv_data, "svtav1-params", params, 0);
     default:
         return SKY_ERR(EINVAL);
     }
@@ -136,7 +180,8 @@ static int open_ctx(SkyThEncoder *e)
     int64_t bps = (int64_t)cfg->bitrate_kbps * 1000;
     c->width = cfg->width;
     c->height = cfg->height;
-    c->pix_fmt = cfg->ten_bit ? AV_PIX_FMT_YUV420P10 : AV_PIX_FMT_YUV420P;
+    c->pix_fmt = cfg->yuv444 ? (cfg->ten_bit ? AV_PIX_FMT_YUV444P10 : AV_PIX_FMT_YUV444P)
+                             : (cfg->ten_bit ? AV_PIX_FMT_YUV420P10 : AV_PIX_FMT_YUV420P);
     c->time_base = (AVRational){1, cfg->fps};
     c->framerate = (AVRational){cfg->fps, 1};
     c->bit_rate = bps;
@@ -152,7 +197,7 @@ static int open_ctx(SkyThEncoder *e)
     c->slices = cfg->codec == SKY_SDP_CODEC_AV1 ? 0 : cfg->slices;
     c->thread_count = cfg->threads;
     c->flags |= AV_CODEC_FLAG_LOW_DELAY;
-    set_colour(c, cfg->csc_mode);
+    set_colour(c, cfg->csc_mode, cfg->pq);
     int ret = set_private(c, cfg);
     if (ret < 0) {
         SKY_LOGE(TAG, "%s: cannot set its options: %s", name, sky_strerror(ret));
@@ -176,8 +221,10 @@ int sky_th_encoder_create(SkyThEncoder **out, const SkyThEncoderCfg *cfg)
     if (cfg->width < 16 || cfg->height < 16 || cfg->width > 16384 || cfg->height > 16384 ||
         (cfg->width | cfg->height) & 1 || cfg->fps < 1 || cfg->fps > 1000 ||
         cfg->bitrate_kbps < 1 || cfg->slices < 1 || cfg->slices > 255 ||
-        (cfg->ten_bit && cfg->codec == SKY_SDP_CODEC_H264))
+        (cfg->ten_bit && cfg->codec == SKY_SDP_CODEC_H264) || (cfg->pq && !cfg->ten_bit))
         return SKY_ERR(EINVAL);
+    if (cfg->yuv444 && cfg->codec == SKY_SDP_CODEC_AV1)
+        return SKY_ERR(ENOTSUP);
     const char *name = sky_th_encoder_name(cfg->codec);
     const AVCodec *codec = avcodec_find_encoder_by_name(name);
     if (!codec) {
@@ -212,8 +259,9 @@ int sky_th_encoder_create(SkyThEncoder **out, const SkyThEncoderCfg *cfg)
     e->frame->color_trc = c->color_trc;
     if ((ret = av_frame_get_buffer(e->frame, 0)) < 0)
         goto fail;
-    SKY_LOGV(TAG, "%s %dx%d@%d %d kbps, %d slice(s), %d-bit", name, cfg->width, cfg->height,
-             cfg->fps, cfg->bitrate_kbps, cfg->slices, cfg->ten_bit ? 10 : 8);
+    SKY_LOGV(TAG, "%s %dx%d@%d %d kbps, %d slice(s), %s%s", name, cfg->width, cfg->height,
+             cfg->fps, cfg->bitrate_kbps, cfg->slices, av_get_pix_fmt_name(c->pix_fmt),
+             cfg->pq ? ", BT.2020 PQ" : "");
     *out = e;
     return 0;
 fail:
@@ -235,6 +283,8 @@ int sky_th_encoder_picture(SkyThEncoder *e, SkyThPicture *pic)
     pic->height = e->cfg.height;
     pic->bit_depth = e->cfg.ten_bit ? 10 : 8;
     pic->full_range = e->cfg.csc_mode & 1;
+    pic->yuv444 = e->cfg.yuv444;
+    pic->pq = e->cfg.pq;
     return 0;
 }
 

@@ -7,6 +7,14 @@
  * SVT-AV1 1.4 cannot force a key frame in low-delay CBR mode: there an IDR request drains the
  * encoder and opens a fresh one (the frames in flight still come out, in order).
  *
+ * Chroma: 4:2:0, or 4:4:4 (as Sunshine's software encoder: libx264 High 4:4:4 Predictive,
+ * libx265 Main 4:4:4 or Main 4:4:4 10); SVT-AV1 encodes 4:2:0 only.
+ * Colour: from the SDP's encoderCscMode (Rec. 601, 709 or 2020 with their own transfer, limited
+ * or full range), or, for HDR (pq), BT.2020 primaries and matrix (non-constant luminance) with
+ * the SMPTE ST 2084 transfer, signalled in the bitstream (H.264/HEVC VUI, AV1 colour config)
+ * together with the mastering display and content light levels (HEVC SEI, AV1 metadata OBUs),
+ * as Sunshine does when it captures an HDR display.
+ *
  * One thread uses an encoder (the video thread). The picture to draw into is the encoder's own;
  * packets are valid until the next receive. */
 #ifndef SKY_TESTHOST_ENCODER_H
@@ -16,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/proto/control.h"
 #include "tests/host/pattern.h"
 
 typedef struct SkyThEncoderCfg {
@@ -24,15 +33,22 @@ typedef struct SkyThEncoderCfg {
     int fps;            /* 1..1000 */
     int bitrate_kbps;   /* >= 1 */
     int slices;         /* slices per frame (H.264, HEVC); 1..255 */
-    bool ten_bit;       /* yuv420p10 (HEVC Main 10, AV1 10-bit); refused for H.264 */
+    bool ten_bit;       /* 10-bit (HEVC Main 10 or Main 4:4:4 10, AV1 10-bit); refused for
+                         * H.264 */
+    bool yuv444;        /* 4:4:4 chroma; SKY_ERR(ENOTSUP) for AV1 (SVT-AV1 cannot) */
     int csc_mode;       /* SDP encoderCscMode: colour space << 1 | full range */
+    bool pq;            /* HDR: BT.2020 + PQ instead of csc_mode's colour space (ten_bit only);
+                         * the range is still csc_mode's */
+    SkyControlHdrMode mastering; /* with pq and has_metadata: the mastering display and content
+                                  * light levels written into the bitstream */
     int threads;        /* encoder threads; 0 lets the library decide */
 } SkyThEncoderCfg;
 
 typedef struct SkyThEncoder SkyThEncoder;
 
-/* Opens the encoder. Returns 0, SKY_ERR(EINVAL) for a bad configuration, SKY_ERR(ENOSYS) if
- * libavcodec lacks the encoder, or an AVERROR from opening it (logged). */
+/* Opens the encoder. Returns 0, SKY_ERR(EINVAL) for a bad configuration, SKY_ERR(ENOTSUP) for
+ * 4:4:4 with AV1, SKY_ERR(ENOSYS) if libavcodec lacks the encoder, or an AVERROR from opening
+ * it (logged). */
 int sky_th_encoder_create(SkyThEncoder **out, const SkyThEncoderCfg *cfg);
 void sky_th_encoder_destroy(SkyThEncoder **e);
 

@@ -21,6 +21,20 @@
 
 static pthread_mutex_t g_event_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* BT.2020 primaries and D65 (what Sunshine reports on Windows, in 1/50000), a 1000 cd/m2
+ * display with a 0.005 cd/m2 black, content light levels as a Linux compositor passes them. */
+const SkyControlHdrMode sky_th_hdr_display = {
+    .enabled = true,
+    .has_metadata = true,
+    .primaries = {{35400, 14600}, {8500, 39850}, {6550, 2300}},
+    .white_point = {15635, 16450},
+    .max_display_luminance = 1000,
+    .min_display_luminance = 50,
+    .max_content_light_level = 1000,
+    .max_frame_average_light_level = 400,
+    .max_full_frame_luminance = 600,
+};
+
 void sky_th_event(const char *fmt, ...)
 {
     char line[1024];

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/core/opts.h"
+#include "common/proto/control.h"
 
 #define SKY_TH_MAX_APPS 32
 #define SKY_TH_UNIQUEID_MAX 128
@@ -55,11 +56,18 @@ typedef struct SkyThCfg {
     char impair_upstream[1024];     /* what the host receives: pings, control */
     char dump_video[1024];          /* "" = none */
     char video_file[1024];          /* a clip to send instead of the pattern; "" = none */
+    bool sdr_display;               /* the host's display is SDR: dynamicRangeMode 1 gets 10-bit
+                                     * SDR and "HDR off" (else BT.2020 PQ and "HDR on") */
     bool log_frames;
     bool stats;
 } SkyThCfg;
 
 extern const SkyOpt sky_th_opts_table[];
+
+/* The HDR display the host pretends to capture (unless --sdr-display): its mastering display
+ * and content light levels, sent in the HDR mode message and written into HDR bitstreams.
+ * Values in docs/testhost.md. */
+extern const SkyControlHdrMode sky_th_hdr_display;
 
 typedef struct SkyThApp {
     uint32_t id;                    /* positive int32 */

@@ -95,6 +95,9 @@ const SkyOpt sky_th_opts_table[] = {
     {"video-file", SKY_OPT_STRING, FIELD(video_file), 0, 0, NULL, "", "FILE",
      "send this pre-encoded clip (looped; its codec must be the one asked for) instead of "
      "encoding the test pattern (benchmarks)"},
+    {"sdr-display", SKY_OPT_BOOL, INTF(sdr_display), 0, 0, NULL, "false", NULL,
+     "capture an SDR display: an HDR request (dynamicRangeMode 1) gets 10-bit SDR video and "
+     "\"HDR off\", as Sunshine (default: an HDR display, BT.2020 PQ video and \"HDR on\")"},
     {"log-frames", SKY_OPT_BOOL, INTF(log_frames), 0, 0, NULL, "false", NULL,
      "a `frame` event per video frame sent"},
     {"stats", SKY_OPT_BOOL, INTF(stats), 0, 0, NULL, "false", NULL,

@@ -23,6 +23,13 @@ static const Yuv k_bars[6] = {
     {210, 16, 146},  /* yellow */
 };
 
+const SkyThHdrPatch sky_th_hdr_patches[SKY_TH_HDR_PATCHES] = {
+    {0, 64, 0},      /* black */
+    {26, 397, 389},  /* BT.2408 18% grey */
+    {203, 573, 594}, /* BT.2408 HDR reference white */
+    {1000, 723, 769},
+};
+
 static int even_down(int v)
 {
     return v & ~1;
@@ -44,6 +51,10 @@ void sky_th_pattern_layout(int width, int height, SkyThPatternLayout *out)
     out->square_y = out->rows * b + b / 2;
     out->lower_y = even_down(height / 2);
     out->input_x = even_down(width / 2);
+    out->probe_y = even_down(out->square_y + out->square + b / 2);
+    int h = even_down(out->lower_y - out->probe_y - b / 2);
+    out->probe_h = h > 2 * b ? 2 * b : h < 8 ? 0 : h;
+    out->patch_w = even_down((width - out->input_x) / SKY_TH_HDR_PATCHES);
 }
 
 /* Scales an 8-bit limited-range value to the picture's depth and range. */
@@ -58,10 +69,16 @@ static int level(const SkyThPicture *pic, uint8_t v, bool chroma)
     return pic->bit_depth > 8 ? x << (pic->bit_depth - 8) : x;
 }
 
+/* log2 of the chroma subsampling of plane (both directions). */
+static int shift(const SkyThPicture *pic, int plane)
+{
+    return plane && !pic->yuv444 ? 1 : 0;
+}
+
 static void fill_plane(const SkyThPicture *pic, int plane, int x0, int y0, int x1, int y1,
                        int value)
 {
-    int w = plane ? pic->width / 2 : pic->width, h = plane ? pic->height / 2 : pic->height;
+    int w = pic->width >> shift(pic, plane), h = pic->height >> shift(pic, plane);
     x0 = x0 < 0 ? 0 : x0;
     y0 = y0 < 0 ? 0 : y0;
     x1 = x1 > w ? w : x1;
@@ -80,12 +97,50 @@ static void fill_plane(const SkyThPicture *pic, int plane, int x0, int y0, int x
     }
 }
 
+/* Fills the rectangle [x, x+w) x [y, y+h) of the chroma planes with u and v (picture levels;
+ * even values; clipped to the picture). */
+static void fill_chroma(const SkyThPicture *pic, int x, int y, int w, int h, int u, int v)
+{
+    int s = shift(pic, 1);
+    fill_plane(pic, 1, x >> s, y >> s, (x + w) >> s, (y + h) >> s, u);
+    fill_plane(pic, 2, x >> s, y >> s, (x + w) >> s, (y + h) >> s, v);
+}
+
 /* Fills the rectangle [x, x+w) x [y, y+h) (even values; clipped to the picture). */
 static void fill(const SkyThPicture *pic, int x, int y, int w, int h, Yuv c)
 {
     fill_plane(pic, 0, x, y, x + w, y + h, level(pic, c.y, false));
-    fill_plane(pic, 1, x / 2, y / 2, (x + w) / 2, (y + h) / 2, level(pic, c.u, true));
-    fill_plane(pic, 2, x / 2, y / 2, (x + w) / 2, (y + h) / 2, level(pic, c.v, true));
+    fill_chroma(pic, x, y, w, h, level(pic, c.u, true), level(pic, c.v, true));
+}
+
+/* The chroma columns in [0, w) x [y, y+h): equal luma, chroma alternating per column (4:4:4),
+ * or its 4:2:0 average (neutral). */
+static void draw_columns(const SkyThPicture *pic, int y, int w, int h)
+{
+    fill(pic, 0, y, w, h, (Yuv){SKY_TH_COLUMNS_Y, 128, 128});
+    if (!pic->yuv444)
+        return;
+    for (int x = 0; x < w && x < pic->width; x++) {
+        bool odd = x & 1;
+        fill_plane(pic, 1, x, y, x + 1, y + h,
+                   level(pic, odd ? SKY_TH_COLUMNS_CB_ODD : SKY_TH_COLUMNS_CB_EVEN, true));
+        fill_plane(pic, 2, x, y, x + 1, y + h,
+                   level(pic, odd ? SKY_TH_COLUMNS_CR_ODD : SKY_TH_COLUMNS_CR_EVEN, true));
+    }
+}
+
+/* The HDR patches (PQ pictures): neutral, luma from sky_th_hdr_patches. */
+static void draw_patches(const SkyThPicture *pic, const SkyThPatternLayout *l)
+{
+    int mid = 1 << (pic->bit_depth - 1);
+    for (int i = 0; i < SKY_TH_HDR_PATCHES; i++) {
+        const SkyThHdrPatch *p = &sky_th_hdr_patches[i];
+        int code = pic->full_range ? p->code_full : p->code_limited;
+        int x = l->input_x + i * l->patch_w;
+        fill_plane(pic, 0, x, l->probe_y, x + l->patch_w, l->probe_y + l->probe_h,
+                   pic->bit_depth > 8 ? code : code >> 2);
+        fill_chroma(pic, x, l->probe_y, l->patch_w, l->probe_h, mid, mid);
+    }
 }
 
 static uint8_t crc8(const uint8_t *d, size_t n)
@@ -156,6 +211,12 @@ void sky_th_pattern_draw(const SkyThPicture *pic, uint32_t frame_number,
                         : 0;
     if (l.square_y + l.square <= l.lower_y)
         fill(pic, sx, l.square_y, l.square, l.square, k_white);
+
+    if (l.probe_h > 0) {
+        draw_columns(pic, l.probe_y, l.input_x, l.probe_h);
+        if (pic->pq)
+            draw_patches(pic, &l);
+    }
 
     int lower_h = pic->height - l.lower_y;
     int bar_w = even_down(l.input_x / 6);

@@ -149,11 +149,11 @@ static void announce_event(const SkyThStreamCfg *s)
     const SkySdpAnnounce *a = &s->an;
     sky_th_event("announce width=%d height=%d fps=%d codec=%s bitrate=%d packet_size=%d slices=%d "
                  "audio=%d encryption=%u hdr=%d audio_quality=%s packet_duration=%d "
-                 "min_fec=%d ml_flags=%u",
+                 "min_fec=%d ml_flags=%u chroma=%s",
                  a->width, a->height, a->fps, codecs[a->codec], s->bitrate_kbps, a->packet_size,
                  a->slices_per_frame, a->audio_channels, a->encryption_enabled, a->dynamic_range,
                  s->audio_high_quality ? "high" : "normal", a->packet_duration_ms,
-                 a->min_fec_packets, a->ml_feature_flags);
+                 a->min_fec_packets, a->ml_feature_flags, a->chroma_sampling == 1 ? "444" : "420");
 }
 
 /* Returns the status for an ANNOUNCE. */

@@ -214,12 +214,21 @@ static int make_senders(SkyThStream *st, const SkyThStreamCfg *sc, SkyThSession 
     return ret < 0 ? ret : sky_th_udp_create(&s->audio_udp, &au);
 }
 
+/* Whether the stream is HDR (BT.2020 PQ, "HDR on"): as Sunshine, when the client asks for
+ * dynamicRangeMode 1 and the display is HDR (here 10-bit needs HEVC or AV1; H.264 falls back to
+ * 8-bit SDR). */
+static bool stream_is_hdr(const SkyThCfg *cfg, const SkySdpAnnounce *an)
+{
+    return an->dynamic_range == 1 && an->codec != SKY_SDP_CODEC_H264 && !cfg->sdr_display;
+}
+
 /* The video and audio producers (encoders opened here, threads not started). */
 static int make_media(SkyThStream *st, const SkyThStreamCfg *sc, SkyThSession *s)
 {
     const SkyThCfg *cfg = st->h->cfg;
     const SkySdpAnnounce *an = &sc->an;
     const SkyThLaunch *l = &sc->launch;
+    bool hdr = stream_is_hdr(cfg, an);
     SkyThVideoCfg vc = {
         .enc = {.codec = an->codec,
                 .width = an->width,
@@ -228,7 +237,10 @@ static int make_media(SkyThStream *st, const SkyThStreamCfg *sc, SkyThSession *s
                 .bitrate_kbps = sc->bitrate_kbps,
                 .slices = an->slices_per_frame,
                 .ten_bit = an->dynamic_range == 1 && an->codec != SKY_SDP_CODEC_H264,
-                .csc_mode = an->csc_mode},
+                .yuv444 = an->chroma_sampling == 1,
+                .csc_mode = an->csc_mode,
+                .pq = hdr,
+                .mastering = hdr ? sky_th_hdr_display : (SkyControlHdrMode){0}},
         .packet_size = (size_t)an->packet_size,
         .fec_percent = cfg->fec_percent,
         .min_parity = an->min_fec_packets,
@@ -278,6 +290,7 @@ static int session_create(SkyThStream *st, const SkyThStreamCfg *sc, SkyThSessio
         .stream_seconds = cfg->stream_seconds,
         .stats = cfg->stats,
         .up = &cup,
+        .hdr = stream_is_hdr(cfg, an) ? sky_th_hdr_display : (SkyControlHdrMode){0},
         .video = s->video,
         .audio = s->audio,
         .video_udp = s->video_udp,

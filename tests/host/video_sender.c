@@ -29,7 +29,7 @@ struct SkyThVideo {
     bool started;
 
     /* Video thread only (after start). */
-    SkyThEncoder *enc;           /* NULL when sending a clip */
+    SkyThEncoder *enc;           /* NULL when sending a clip or when no encoder can be made */
     SkyThClip *clip;
     SkyVideoPacketizer *pkt;
     FILE *dump;
@@ -45,6 +45,7 @@ struct SkyThVideo {
     pthread_mutex_t input_lock;
     SkyThPatternInput input;     /* input_lock */
     atomic_uint last_frame;
+    atomic_bool capturing;
     atomic_int_least64_t start_us;
     atomic_int error;
     atomic_uint_least64_t frames, idr_frames, bytes, packetize_errors;
@@ -101,6 +102,11 @@ uint32_t sky_th_video_last_frame(SkyThVideo *v)
 int64_t sky_th_video_start_us(SkyThVideo *v)
 {
     return atomic_load(&v->start_us);
+}
+
+bool sky_th_video_capturing(SkyThVideo *v)
+{
+    return atomic_load(&v->capturing);
 }
 
 int sky_th_video_error(SkyThVideo *v)
@@ -186,6 +192,19 @@ static void dump_close(SkyThVideo *v)
     if (fclose(v->dump) != 0)
         SKY_LOGE(TAG, "--dump-video: %s", sky_strerror(SKY_ERR(errno)));
     v->dump = NULL;
+}
+
+/* The picture's format and where its probe regions are (pattern.h), for tests. */
+static void pattern_event(const SkyThVideoCfg *cfg)
+{
+    SkyThPatternLayout l;
+    sky_th_pattern_layout(cfg->enc.width, cfg->enc.height, &l);
+    sky_th_event("pattern width=%d height=%d chroma=%s depth=%d transfer=%s range=%s block=%d "
+                 "probe_y=%d probe_h=%d columns_w=%d patch_x=%d patch_w=%d",
+                 cfg->enc.width, cfg->enc.height, cfg->enc.yuv444 ? "444" : "420",
+                 cfg->enc.ten_bit ? 10 : 8, cfg->enc.pq ? "pq" : "sdr",
+                 cfg->enc.csc_mode & 1 ? "full" : "limited", l.block, l.probe_y, l.probe_h,
+                 l.input_x, l.input_x, l.patch_w);
 }
 
 /* ---- The video thread ---- */
@@ -279,6 +298,13 @@ static void *video_main(void *arg)
     SkyThVideo *v = arg;
     if (sky_th_udp_wait_client(v->cfg.udp) < 0)
         return NULL;
+    atomic_store(&v->capturing, true);
+    if (!v->enc && !v->clip) {
+        SKY_LOGE(TAG, "%s: YUV 4:4:4 not supported: no video (as Sunshine, which keeps trying)",
+                 sky_th_encoder_name(v->cfg.enc.codec));
+        wait_until(v, INT64_MAX);
+        return NULL;
+    }
     const int64_t interval_us = 1000000 / v->cfg.enc.fps;
     int64_t start = sky_time_us(), next = start;
     v->first_capture_us = start;
@@ -364,10 +390,12 @@ int sky_th_video_create(SkyThVideo **out, const SkyThVideoCfg *cfg)
     }
     if (cfg->clip_path && cfg->clip_path[0])
         ret = sky_th_clip_open(&v->clip, cfg->clip_path, cfg->enc.codec);
-    else
-        ret = sky_th_encoder_create(&v->enc, &cfg->enc);
+    else if ((ret = sky_th_encoder_create(&v->enc, &cfg->enc)) == SKY_ERR(ENOTSUP))
+        ret = 0; /* no video (see video_sender.h) */
     if (ret < 0)
         goto fail;
+    if (v->enc)
+        pattern_event(cfg);
     if (cfg->dump_path && cfg->dump_path[0]) {
         snprintf(v->dump_name, sizeof(v->dump_name), "%s", cfg->dump_path);
         v->cfg.dump_path = v->dump_name;

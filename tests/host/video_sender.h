@@ -5,6 +5,10 @@
  *
  * With a clip (--video-file, clip.h) its access units go out instead, one per frame interval.
  *
+ * A format the encoder cannot make (4:4:4 with SVT-AV1) is not refused: as Sunshine, whose
+ * capture loop then fails to make its encoder session and tries again and again, the stream
+ * gets no video at all (the error is logged once) while the rest of the session runs.
+ *
  * Frame n (from 1) shows barcode n, is encoded with pts n and goes out as frameIndex n: the
  * three numbers are the same, so a client's decoded picture tells which frame it is. Frame 1
  * and every frame after an IDR request are IDRs (frame type 2); all others are P (type 1).
@@ -58,6 +62,9 @@ void sky_th_video_note_input(SkyThVideo *v, const SkyInputPacket *p);
 uint32_t sky_th_video_last_frame(SkyThVideo *v);
 /* When the first frame went out (0: not yet). */
 int64_t sky_th_video_start_us(SkyThVideo *v);
+/* Whether the capture has started (the client's first video ping came; Sunshine then makes its
+ * encoder device and reports the display's HDR mode), even if no frame can be made. */
+bool sky_th_video_capturing(SkyThVideo *v);
 /* 0 while streaming or stopped normally; the error that ended the thread otherwise. */
 int sky_th_video_error(SkyThVideo *v);
 

@@ -616,7 +616,230 @@ def bad_hosts(ctx):
     check("Traceback" not in r.err and "Assertion" not in r.err, "crash", r)
 
 
+# ---- 4:4:4 and HDR ----------------------------------------------------------------------------
+
+# ServerCodecModeSupport: H.264, HEVC, HEVC Main10 and the H.264 and HEVC 4:4:4 modes (8- and
+# 10-bit). AV1 4:4:4 is never advertised: SVT-AV1 cannot encode it.
+SCM_444 = 0x1 | 0x100 | 0x200 | 0x40000 | 0x80000 | 0x100000
+
+
+def probe_video(path):
+    """ffprobe's stream fields of the host's dump (profile, pix_fmt, color_*) as a dict."""
+    r = skytest.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                     "stream=codec_name,profile,pix_fmt,color_range,color_space,color_transfer,"
+                     "color_primaries", "-of", "default=nw=1", path])
+    check(r.rc == 0, "ffprobe could not read the host's stream", r)
+    return dict(l.split("=", 1) for l in r.out.splitlines() if "=" in l)
+
+
+def pattern_event(s, mark):
+    """The host's `pattern` event of the stream after mark, as a dict of ints and words."""
+    line = s.host.wait_for("pattern ", after=mark)
+    out = {}
+    for kv in line.split()[1:]:
+        k, v = kv.split("=", 1)
+        out[k] = int(v) if v.isdigit() and k != "chroma" else v
+    return out
+
+
+def first_picture(path, width, height, pix_fmt):
+    """The first picture of the host's dump decoded by ffmpeg as raw planes (Y, Cb, Cr lists of
+    rows; 4:4:4 formats only, samples as ints)."""
+    raw_path = path + ".yuv"
+    r = skytest.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i",
+                     path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pix_fmt, raw_path])
+    check(r.rc == 0, "ffmpeg could not decode the host's first picture", r)
+    bps = 2 if pix_fmt.endswith("10le") else 1
+    with open(raw_path, "rb") as f:
+        data = f.read()
+    plane = width * height * bps
+    check(len(data) == 3 * plane, "ffmpeg gave %d bytes for a %dx%d %s picture"
+          % (len(data), width, height, pix_fmt))
+    planes = []
+    for i in range(3):
+        raw = data[i * plane:(i + 1) * plane]
+        if bps == 2:
+            vals = [raw[j] | raw[j + 1] << 8 for j in range(0, len(raw), 2)]
+        else:
+            vals = list(raw)
+        planes.append([vals[y * width:(y + 1) * width] for y in range(height)])
+    return planes
+
+
+def check_chroma_columns(planes, pat, what):
+    """The chroma columns (pattern.h) are there: in the middle rows of the probe band, even
+    columns average Cb 90 / Cr 170, odd ones Cb 166 / Cr 86 (8-bit levels; lossy coding allowed
+    for), and the luma is one level across them."""
+    shift = 2 if pat["depth"] == 10 else 0
+    y0 = pat["probe_y"] + pat["probe_h"] // 4
+    rows = range(y0, y0 + pat["probe_h"] // 2)
+    cols = range(pat["block"], pat["columns_w"] - pat["block"])
+
+    def mean(plane, parity):
+        vals = [planes[plane][y][x] for y in rows for x in cols if x % 2 == parity]
+        return sum(vals) / len(vals) / (1 << shift)
+
+    got = {(p, par): mean(p, par) for p in (0, 1, 2) for par in (0, 1)}
+    want = {(1, 0): 90, (1, 1): 166, (2, 0): 170, (2, 1): 86}
+    bad = {k: round(v, 1) for k, v in got.items() if k in want and abs(v - want[k]) > 20}
+    check(not bad, "%s: the chroma columns did not survive (plane, parity: mean) %s"
+          % (what, bad))
+    check(abs(got[(0, 0)] - got[(0, 1)]) < 8 and abs(got[(0, 0)] - 126) < 12,
+          "%s: the columns' luma is not one level near 126: %s" % (what, got))
+
+
+def yuv444(ctx):
+    """--yuv444 against a host that advertises 4:4:4: H.264 High 4:4:4 and HEVC 4:4:4 (RExt)
+    streams, ANNOUNCE asks chromaSamplingType 1, the decoded pictures are 4:4:4 and match the
+    host's, the start line says so, and the single-pixel chroma columns survive decoding."""
+    s = Session(ctx, ["--codec-support", hex(SCM_444)])
+    try:
+        for codec, profile, name in (("h264", "High 4:4:4 Predictive", "H.264 4:4:4"),
+                                     ("hevc", "Rext", "HEVC 4:4:4")):
+            m = s.host.mark()
+            r = s.run("--yuv444", "--codec", codec, "--width", "640", "--height", "360", "--fps",
+                      "30", "--bitrate", "8000", duration=2)
+            check("(640x360 at 30 fps, %s, " % name in r.out, "the start line does not say "
+                  "%s" % name, r)
+            ann = s.host.wait_for("announce ", after=m)
+            check("codec=%s" % codec in ann and "chroma=444" in ann, ann)
+            pat = pattern_event(s, m)
+            check(pat["chroma"] == "444" and pat["depth"] == 8, "pattern: %s" % pat)
+            sent = sent_frames(s.host.wait_for("stream-end ", after=m))
+            shown, _ = s.check_no_corrupt_frame()
+            check_every_frame_accounted(s, shown, sent, 15, what=codec + ": ")
+            with open(s.md5) as f:
+                sizes = {int(fr[4]) for fr in skytest.parse_framemd5(f.read())}
+            check(sizes == {640 * 360 * 3}, "%s: picture sizes %s, want 4:4:4's %d"
+                  % (codec, sorted(sizes), 640 * 360 * 3))
+            info = probe_video(s.dump)
+            check(info.get("pix_fmt") == "yuv444p" and info.get("profile") == profile,
+                  "%s: the host's stream is %s" % (codec, info))
+            check_chroma_columns(first_picture(s.dump, 640, 360, "yuv444p"), pat, codec)
+    finally:
+        s.stop()
+
+
+def yuv444_unsupported(ctx):
+    """--yuv444 against a host without 4:4:4 (the recorded Sunshine's H.264 + HEVC): one clear
+    warning, and a 4:2:0 stream (chromaSamplingType 0) that plays as usual."""
+    s = Session(ctx)
+    try:
+        m = s.host.mark()
+        r = s.run("--yuv444", "--width", "320", "--height", "240", "--fps", "30", duration=2)
+        warns = [l for l in r.err.splitlines() if "4:4:4" in l]
+        check(len(warns) == 1 and "4:2:0" in warns[0] and "HEVC" in warns[0],
+              "not one clear warning about 4:4:4: %s" % warns, r)
+        check("(320x240 at 30 fps, HEVC, " in r.out, "the start line", r)
+        ann = s.host.wait_for("announce ", after=m)
+        check("codec=hevc" in ann and "chroma=420" in ann, ann)
+        sent = sent_frames(s.host.wait_for("stream-end ", after=m))
+        shown, _ = s.check_no_corrupt_frame()
+        check_every_frame_accounted(s, shown, sent, 15)
+        with open(s.md5) as f:
+            sizes = {int(fr[4]) for fr in skytest.parse_framemd5(f.read())}
+        check(sizes == {320 * 240 * 3 // 2}, "picture sizes %s, want 4:2:0's" % sorted(sizes))
+        check(probe_video(s.dump).get("pix_fmt") == "yuv420p", "the host's stream is not 4:2:0")
+    finally:
+        s.stop()
+
+
+def hdr_patches(planes, pat, what):
+    """The HDR patches (pattern.h) carry their PQ code values: black 64, 26 cd/m2 397,
+    203 cd/m2 573, 1000 cd/m2 723 (10-bit limited range), neutral chroma."""
+    y0 = pat["probe_y"] + pat["probe_h"] // 4
+    rows = range(y0, y0 + pat["probe_h"] // 2)
+    for i, code in enumerate((64, 397, 573, 723)):
+        x0 = pat["patch_x"] + i * pat["patch_w"] + pat["patch_w"] // 4
+        cols = range(x0, x0 + pat["patch_w"] // 2)
+        for p, want in ((0, code), (1, 512), (2, 512)):
+            vals = [planes[p][y][x] for y in rows for x in cols]
+            got = sum(vals) / len(vals)
+            check(abs(got - want) <= 8, "%s: patch %d plane %d averages %.1f, want %d"
+                  % (what, i, p, got, want))
+
+
+def hdr(ctx):
+    """--hdr against a host capturing an HDR display: a 10-bit stream signalled BT.2020 / PQ /
+    BT.2020 non-constant (HEVC, AV1, and HEVC 4:4:4 10 with --yuv444), the HDR mode message
+    ("on", with the display's metadata) logged by the client, the PQ patches at their code
+    values."""
+    s = Session(ctx, ["--codec-support", hex(SCM_444 | 0x30000)])
+    try:
+        for codec, extra, pix_fmt, fmt in (("hevc", (), "yuv420p10le", "hevc"),
+                                           ("hevc", ("--yuv444",), "yuv444p10le", "hevc"),
+                                           ("av1", (), "yuv420p10le", "ivf")):
+            what = "%s%s" % (codec, " ".join(("",) + extra))
+            m = s.host.mark()
+            r = s.run("--hdr", "--codec", codec, "--width", "320", "--height", "240", "--fps",
+                      "30", "--bitrate", "8000", *extra, duration=2)
+            ann = s.host.wait_for("announce ", after=m)
+            check("hdr=1" in ann and ("chroma=444" in ann) == bool(extra), ann)
+            check(s.host.wait_for("hdr-mode ", after=m) == "hdr-mode enabled=1", "host HDR mode")
+            logged = [l for l in r.err.splitlines() if "HDR mode" in l]
+            check(len(logged) == 1 and "1000 cd/m2" in logged[0],
+                  "%s: the client did not log the host's HDR mode once: %s" % (what, logged), r)
+            info = probe_video(s.dump)
+            check(info.get("pix_fmt") == pix_fmt and info.get("color_primaries") == "bt2020"
+                  and info.get("color_transfer") == "smpte2084"
+                  and info.get("color_space") == "bt2020nc",
+                  "%s: the host's stream is %s" % (what, info))
+            sent = sent_frames(s.host.wait_for("stream-end ", after=m))
+            shown, _ = s.check_no_corrupt_frame(fmt)
+            check_every_frame_accounted(s, shown, sent, 15, what=what + ": ")
+            pat = pattern_event(s, m)
+            check(pat["transfer"] == "pq" and pat["depth"] == 10, "pattern: %s" % pat)
+            planes = first_picture(s.dump, 320, 240, "yuv444p10le")
+            hdr_patches(planes, pat, what)
+            if extra:
+                check_chroma_columns(planes, pat, what)
+    finally:
+        s.stop()
+
+
+def hdr_sdr_display(ctx):
+    """--hdr against a host whose display is SDR (--sdr-display): as Sunshine, 10-bit video in
+    the stream's own colour space (Rec. 709, not PQ) and "HDR off", which the client does not
+    announce as HDR."""
+    s = Session(ctx, ["--codec-support", "0x301", "--sdr-display"])
+    try:
+        m = s.host.mark()
+        r = s.run("--hdr", "--codec", "hevc", "--width", "320", "--height", "240", "--fps", "30",
+                  duration=2)
+        check("hdr=1" in s.host.wait_for("announce ", after=m), "not a 10-bit request")
+        check(s.host.wait_for("hdr-mode ", after=m) == "hdr-mode enabled=0", "host HDR mode")
+        check(not [l for l in r.err.splitlines() if "HDR mode" in l], "the client says HDR", r)
+        info = probe_video(s.dump)
+        check(info.get("pix_fmt") == "yuv420p10le" and info.get("color_transfer") == "bt709"
+              and info.get("color_primaries") == "bt709", "the host's stream is %s" % info)
+        sent = sent_frames(s.host.wait_for("stream-end ", after=m))
+        shown, _ = s.check_no_corrupt_frame()
+        check_every_frame_accounted(s, shown, sent, 15)
+    finally:
+        s.stop()
+
+
+def yuv444_av1_no_video(ctx):
+    """A host that advertises AV1 4:4:4 its encoder cannot make (SVT-AV1): as Sunshine, the
+    ANNOUNCE is accepted and the stream gets no video; the client asked for it (the host said it
+    could) and gives up with its "no video" error."""
+    s = Session(ctx, ["--codec-support", hex(0x10101 | 0x200000)])
+    try:
+        m = s.host.mark()
+        r = s.run("--yuv444", "--codec", "av1", "--width", "320", "--height", "240", "--fps",
+                  "30", duration=0, expect_rc=1)
+        check("AV1 4:4:4" in r.out and "no video" in r.err.lower(), "not a clear no-video end",
+              r)
+        check("chroma=444" in s.host.wait_for("announce ", after=m), "not a 4:4:4 request")
+        end = s.host.wait_for("stream-end ", after=m)
+        check(sent_frames(end) == 0, "the host sent video: %s" % end)
+        check("YUV 4:4:4 not supported" in s.host.stderr_tail(), "the host did not say why")
+    finally:
+        s.stop()
+
+
 if __name__ == "__main__":
     skytest.main([lossless, fec_loss, burst_loss, jitter_modes, rfi, plain_rtsp, host_ends,
                   user_ends, audio, audio_surround, audio_off, encrypted, codecs, video_file,
-                  window, bad_hosts])
+                  window, bad_hosts, yuv444, yuv444_unsupported, yuv444_av1_no_video, hdr,
+                  hdr_sdr_display])

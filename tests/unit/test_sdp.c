@@ -577,6 +577,58 @@ static void test_announce_read_hostile(void **state)
     assert_int_equal(attrs.n, 0);
 }
 
+/* --yuv444: chromaSamplingType 1, in moonlight-common-c's place (the third attribute, after
+ * the two feature and encryption ones); 0 otherwise. The host reads it as Sunshine: any
+ * integer, only 1 meaning 4:4:4 (sdp_host.h), a non-number refused. */
+static void test_announce_chroma(void **state)
+{
+    (void)state;
+    SkySdpStreamCfg cfg = capture_cfg(0);
+    char sdp[2048], out[2100];
+    for (int yuv444 = 0; yuv444 <= 1; yuv444++) {
+        cfg.yuv444 = yuv444;
+        SkyWriter wr = sky_wr_init(sdp, sizeof(sdp));
+        assert_int_equal(sky_sdp_announce_build(&wr, &cfg), 0);
+        assert_true(wr.pos < sizeof(sdp));
+        sdp[wr.pos] = '\0';
+        const char *third = "a=x-ml-general.featureFlags:3 \r\na=x-ss-general.encryptionEnabled:5 "
+                            "\r\na=x-ss-video[0].chromaSamplingType:";
+        const char *at = strstr(sdp, third);
+        assert_non_null(at);
+        assert_memory_equal(at + strlen(third), yuv444 ? "1 \r\n" : "0 \r\n", 4);
+        SkySdpAttrs attrs;
+        SkySdpAnnounce an;
+        assert_int_equal(sky_sdp_attrs_parse(sdp, wr.pos, &attrs), 0);
+        assert_int_equal(sky_sdp_announce_read(&attrs, &an, NULL), 0);
+        assert_int_equal(an.chroma_sampling, yuv444);
+    }
+    size_t len = strlen(sdp);
+    static const struct {
+        const char *line;
+        int ret, value;
+    } values[] = {
+        {"a=x-ss-video[0].chromaSamplingType:2 \r\n", 0, 2},
+        {"a=x-ss-video[0].chromaSamplingType:-1 \r\n", 0, -1},
+        {"a=x-ss-video[0].chromaSamplingType:yes \r\n", SKY_ERR(EBADMSG), 0},
+    };
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        size_t n = edit(sdp, len, "a=x-ss-video[0].chromaSamplingType:", values[i].line, out);
+        SkySdpAttrs attrs;
+        SkySdpAnnounce an;
+        const char *bad = NULL;
+        assert_int_equal(sky_sdp_attrs_parse(out, n, &attrs), 0);
+        assert_int_equal(sky_sdp_announce_read(&attrs, &an, &bad), values[i].ret);
+        assert_int_equal(an.chroma_sampling, values[i].value);
+    }
+    /* Absent: 0 (4:2:0). */
+    size_t n = edit(sdp, len, "a=x-ss-video[0].chromaSamplingType:", "", out);
+    SkySdpAttrs attrs;
+    SkySdpAnnounce an;
+    assert_int_equal(sky_sdp_attrs_parse(out, n, &attrs), 0);
+    assert_int_equal(sky_sdp_announce_read(&attrs, &an, NULL), 0);
+    assert_int_equal(an.chroma_sampling, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_announce_roundtrip),
         cmocka_unit_test(test_announce_build_invalid),
         cmocka_unit_test(test_announce_read_hostile),
+        cmocka_unit_test(test_announce_chroma),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

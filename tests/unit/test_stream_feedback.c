@@ -1,7 +1,9 @@
 /* Unit tests for the reports between a stream's threads (client/feedback.h) and what they
  * drive: the decoder's keyframe need ending a frame generation (client/media/video_pipeline.h),
  * and the video receiver turning that need into an IDR request on the control stream at once,
- * while no video datagram arrives (client/net/video_stream.h, client/net/control_stream.h).
+ * while no video datagram arrives (client/net/video_stream.h, client/net/control_stream.h);
+ * the host's HDR mode kept as a snapshot any thread reads without a lock, whole, with the
+ * generation it belongs to, and reaching it from the host's control message.
  * The frames are real H.264 from the test host's encoder and pattern; the "host" is a silent
  * UDP socket and a small ENet server in this file. */
 #include <stdarg.h>
@@ -28,7 +30,9 @@
 #include "common/proto/jitter.h"
 #include "common/proto/sdp.h"
 #include "tests/host/encoder.h"
+#include "tests/host/host.h"
 #include "tests/host/pattern.h"
+#include "tests/host/proto/control_host.h"
 
 /* Generous: these wait for threads, never measure them. */
 #define WAIT_MS 20000
@@ -111,18 +115,21 @@ static void test_host_messages_and_wake(void **state)
     SkyFeedback *fb;
     assert_int_equal(sky_feedback_create(&fb), 0);
     SkyControlHostMsg m, got;
-    /* Only the pads' messages are queued. */
+    SDL_Event ev;
+    /* Only the pads' messages are queued (HDR is a snapshot: test_hdr_mode); the wake-up it
+     * pushed is seen. */
+    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
     m = (SkyControlHostMsg){.kind = SKY_CONTROL_HOST_HDR_MODE};
     sky_feedback_host_message(fb, &m);
     assert_false(sky_feedback_take_host_message(fb, &got));
+    while (SDL_PollEvent(&ev))
+        sky_feedback_is_wake_event(fb, &ev);
 
     /* One wake-up event however many messages, until the main thread has seen it. */
-    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
     for (uint16_t i = 0; i < 10; i++) {
         m = rumble(i % 4, i);
         sky_feedback_host_message(fb, &m);
     }
-    SDL_Event ev;
     int wakes = 0;
     while (SDL_PollEvent(&ev))
         wakes += sky_feedback_is_wake_event(fb, &ev);
@@ -163,19 +170,26 @@ static void test_host_messages_and_wake(void **state)
     SDL_Quit();
 }
 
+/* The control thread's side: messages make(first) .. make(first + count - 1). */
 typedef struct Producer {
     SkyFeedback *fb;
     unsigned first, count;
+    SkyControlHostMsg (*make)(uint32_t i);
 } Producer;
 
 static void *produce(void *arg)
 {
     Producer *p = arg;
     for (unsigned i = 0; i < p->count; i++) {
-        SkyControlHostMsg m = rumble(2, (uint16_t)(p->first + i));
+        SkyControlHostMsg m = p->make(p->first + i);
         sky_feedback_host_message(p->fb, &m);
     }
     return NULL;
+}
+
+static SkyControlHostMsg rumble_msg(uint32_t i)
+{
+    return rumble(2, (uint16_t)i);
 }
 
 /* The control thread writes while the main thread reads: every message arrives whole and in
@@ -187,7 +201,7 @@ static void test_host_messages_threaded(void **state)
     assert_int_equal(sky_feedback_create(&fb), 0);
     unsigned next = 0;
     for (unsigned burst = 0; burst < 500; burst++) {
-        Producer p = {fb, next, 32};
+        Producer p = {fb, next, 32, rumble_msg};
         pthread_t t;
         assert_int_equal(pthread_create(&t, NULL, produce, &p), 0);
         int64_t give_up = sky_time_us() + WAIT_MS * 1000LL;
@@ -203,6 +217,97 @@ static void test_host_messages_threaded(void **state)
         assert_int_equal(next, p.first + p.count);
     }
     assert_int_equal(sky_feedback_host_messages_dropped(fb), 0);
+    sky_feedback_destroy(&fb);
+}
+
+/* ---- the host's HDR mode ---- */
+
+/* An HDR message whose every value is derived from i (so a torn copy shows). */
+static SkyControlHostMsg hdr_message(uint32_t i)
+{
+    SkyControlHostMsg m = {.kind = SKY_CONTROL_HOST_HDR_MODE, .type = SKY_CONTROL_HDR_MODE};
+    SkyControlHdrMode *h = &m.u.hdr;
+    h->enabled = i & 1;
+    h->has_metadata = true;
+    uint16_t v = (uint16_t)i;
+    for (int k = 0; k < 3; k++)
+        h->primaries[k][0] = h->primaries[k][1] = v;
+    h->white_point[0] = h->white_point[1] = v;
+    h->max_display_luminance = h->min_display_luminance = v;
+    h->max_content_light_level = h->max_frame_average_light_level = v;
+    h->max_full_frame_luminance = v;
+    return m;
+}
+
+static void test_hdr_mode(void **state)
+{
+    (void)state;
+    assert_int_equal(SDL_Init(SDL_INIT_EVENTS), 0);
+    SkyFeedback *fb;
+    assert_int_equal(sky_feedback_create(&fb), 0);
+    SkyControlHdrMode got;
+    uint32_t gen = 99;
+    memset(&got, 0xAA, sizeof(got));
+    assert_false(sky_feedback_hdr_mode(fb, &got, &gen));
+    assert_int_equal(gen, 0);
+    assert_false(got.enabled || got.has_metadata || got.max_display_luminance);
+
+    /* "On" with a display's metadata: kept as it came, generation 1, the main thread woken. */
+    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+    SkyControlHostMsg m = {.kind = SKY_CONTROL_HOST_HDR_MODE, .type = SKY_CONTROL_HDR_MODE};
+    m.u.hdr = sky_th_hdr_display;
+    sky_feedback_host_message(fb, &m);
+    assert_true(sky_feedback_hdr_mode(fb, &got, &gen));
+    assert_int_equal(gen, 1);
+    assert_memory_equal(&got, &m.u.hdr, sizeof(got));
+    SDL_Event ev;
+    int wakes = 0;
+    while (SDL_PollEvent(&ev))
+        wakes += sky_feedback_is_wake_event(fb, &ev);
+    assert_int_equal(wakes, 1);
+    /* Not a pad message: nothing queued for the pads. */
+    SkyControlHostMsg pad;
+    assert_false(sky_feedback_take_host_message(fb, &pad));
+
+    /* "Off" from an older host (the flag alone): the next generation; NULL generation is fine. */
+    m.u.hdr = (SkyControlHdrMode){0};
+    sky_feedback_host_message(fb, &m);
+    assert_true(sky_feedback_hdr_mode(fb, &got, NULL));
+    assert_false(got.enabled);
+    assert_false(got.has_metadata);
+    assert_true(sky_feedback_hdr_mode(fb, &got, &gen));
+    assert_int_equal(gen, 2);
+    sky_feedback_destroy(&fb);
+    SDL_Quit();
+}
+
+/* The control thread replaces the snapshot while another thread reads it: every copy read is
+ * one message whole (all its values from one i), and the generation is that message's (i + 1),
+ * never going back. */
+static void test_hdr_mode_threaded(void **state)
+{
+    (void)state;
+    SkyFeedback *fb;
+    assert_int_equal(sky_feedback_create(&fb), 0);
+    Producer w = {fb, 0, 200000, hdr_message};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, produce, &w), 0);
+    uint32_t last = 0, reads = 0;
+    int64_t give_up = sky_time_us() + WAIT_MS * 1000LL;
+    while (last < w.count && sky_time_us() < give_up) {
+        SkyControlHdrMode got;
+        uint32_t gen;
+        if (!sky_feedback_hdr_mode(fb, &got, &gen))
+            continue;
+        reads++;
+        assert_true(gen >= last);
+        last = gen;
+        SkyControlHostMsg want = hdr_message(gen - 1);
+        assert_memory_equal(&got, &want.u.hdr, sizeof(got));
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(last, w.count);
+    assert_true(reads > 0);
     sky_feedback_destroy(&fb);
 }
 
@@ -288,7 +393,8 @@ static void test_decode_error_ends_generation(void **state)
     assert_int_equal(sky_stats_out_create(&stats, NULL, sky_time_us()), 0);
     /* In order, none replaced: every picture is seen. */
     SkyVideoPipeline *vp = make_pipeline(fb, stats, SKY_VIDEO_MAX_PRESENT_DEPTH);
-    SkyThEncoderCfg ec = {SKY_SDP_CODEC_H264, W, H, 60, 2000, 1, false, 0, 1};
+    SkyThEncoderCfg ec = {.codec = SKY_SDP_CODEC_H264, .width = W, .height = H, .fps = 60,
+                          .bitrate_kbps = 2000, .slices = 1, .threads = 1};
     Clip clip = {NULL, 0};
     assert_int_equal(sky_th_encoder_create(&clip.enc, &ec), 0);
 
@@ -365,7 +471,16 @@ static void *serve(void *arg)
         ENetEvent ev;
         if (enet_host_service(s->host, &ev, 10) <= 0)
             continue;
-        if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
+        if (ev.type == ENET_EVENT_TYPE_CONNECT) {
+            /* As a host whose display is in HDR mode: the message, unencrypted. */
+            uint8_t msg[64], wire[64];
+            size_t n, wn;
+            assert_int_equal(sky_control_build_hdr_mode(&sky_th_hdr_display, msg, sizeof(msg), &n),
+                             0);
+            assert_int_equal(sky_control_plain_wrap(msg, n, wire, sizeof(wire), &wn), 0);
+            enet_peer_send(ev.peer, 0, enet_packet_create(wire, wn, ENET_PACKET_FLAG_RELIABLE));
+            enet_host_flush(s->host);
+        } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
             /* Unencrypted control: LE16 type, then the payload. */
             const ENetPacket *p = ev.packet;
             if (p->dataLength >= 2) {
@@ -428,8 +543,16 @@ static void test_idr_request_without_datagrams(void **state)
     /* The receiver is up: its first ping reached the host. */
     assert_true(readable(video, WAIT_MS));
 
-    /* The opening "start A" is the only 0x0302 so far. */
+    /* The host's HDR mode reached the feedback, for any thread to read. */
     int64_t give_up = sky_time_us() + WAIT_MS * 1000LL;
+    SkyControlHdrMode hdr;
+    uint32_t hdr_gen = 0;
+    while (!sky_feedback_hdr_mode(fb, &hdr, &hdr_gen) && sky_time_us() < give_up)
+        sky_sleep_us(1000);
+    assert_int_equal(hdr_gen, 1);
+    assert_memory_equal(&hdr, &sky_th_hdr_display, sizeof(hdr));
+
+    /* The opening "start A" is the only 0x0302 so far. */
     while (atomic_load(&srv.idr_requests) < 1 && sky_time_us() < give_up)
         sky_sleep_us(1000);
     assert_int_equal(atomic_load(&srv.idr_requests), 1);
@@ -468,6 +591,8 @@ int main(void)
         cmocka_unit_test(test_decode_times),
         cmocka_unit_test(test_host_messages_and_wake),
         cmocka_unit_test(test_host_messages_threaded),
+        cmocka_unit_test(test_hdr_mode),
+        cmocka_unit_test(test_hdr_mode_threaded),
         cmocka_unit_test(test_decode_error_ends_generation),
         cmocka_unit_test(test_idr_request_without_datagrams),
     };

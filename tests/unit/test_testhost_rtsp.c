@@ -289,6 +289,40 @@ static void test_plain_and_errors(void **state)
     trtsp_free(&cap);
 }
 
+/* chromaSamplingType as Sunshine takes it: read, never refused at ANNOUNCE, not even for a
+ * codec whose encoder cannot do 4:4:4 (AV1 here: Sunshine fails later, at its encoder, and the
+ * stream gets no video; video_sender.h), nor for a host that does not advertise 4:4:4. */
+static void test_announce_chroma(void **state)
+{
+    (void)state;
+    SkyThCfg cfg;
+    SkyThLaunch l;
+    setup(&cfg, &l, 0);
+    cfg.codec_support = 0x30101; /* AV1 8- and 10-bit, no 4:4:4 bit at all */
+    Recorded rec = {.status = 200};
+    char out[8192];
+    TRtspCapture cap;
+    const char *values[] = {"1", "2", "0"};
+    for (int codec = 0; codec <= 2; codec++) {
+        for (size_t i = 0; i < 3; i++) {
+            char *ann = (char *)recorded_announce(&cap);
+            char want[64], fmt[32];
+            snprintf(want, sizeof(want), "chromaSamplingType:%s", values[i]);
+            snprintf(fmt, sizeof(fmt), "bitStreamFormat:%d", codec);
+            patch(ann, "chromaSamplingType:0", want);
+            patch(ann, "bitStreamFormat:0", fmt);
+            int calls = rec.calls;
+            plain(&cfg, &l, &rec, ann, out, sizeof(out));
+            assert_string_equal(out, "RTSP/1.0 200 OK\r\nCSeq: 6\r\n\r\n");
+            assert_int_equal(rec.calls, calls + 1);
+            assert_int_equal(rec.cfg.an.codec, codec);
+            assert_int_equal(rec.cfg.an.chroma_sampling, values[i][0] - '0');
+            free(ann);
+            trtsp_free(&cap);
+        }
+    }
+}
+
 static void test_encrypted_errors(void **state)
 {
     (void)state;
@@ -370,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_recorded_frames),
         cmocka_unit_test(test_plain_and_errors),
         cmocka_unit_test(test_encrypted_errors),
+        cmocka_unit_test(test_announce_chroma),
         cmocka_unit_test(test_bitrate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,7 +157,7 @@ static const AnnounceField announce_fields[] = {
     F_INT("x-nv-vqos[0].bitStreamFormat", false, 0, 0, 2, codec),
     F_INT("x-nv-video[0].dynamicRangeMode", false, 0, 0, 1, dynamic_range),
     F_INT("x-ml-video.configuredBitrateKbps", false, 0, 0, INT32_MAX, configured_bitrate_kbps),
-    F_INT("x-ss-video[0].chromaSamplingType", false, 0, 0, 1, chroma_sampling),
+    F_INT("x-ss-video[0].chromaSamplingType", false, 0, INT32_MIN, INT32_MAX, chroma_sampling),
     F_INT("x-nv-video[0].clientRefreshRateX100", false, 0, 0, INT32_MAX, refresh_rate_x100),
 };
 

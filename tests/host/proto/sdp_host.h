@@ -78,7 +78,8 @@ typedef struct SkySdpAnnounce {
     int csc_mode;                     /* encoderCscMode, default 0 */
     int codec;                        /* bitStreamFormat, default 0 */
     int dynamic_range;                /* default 0 */
-    int chroma_sampling;              /* chromaSamplingType, default 0 */
+    int chroma_sampling;              /* chromaSamplingType, default 0; Sunshine encodes 4:4:4
+                                       * for 1 and 4:2:0 for any other value */
     int refresh_rate_x100;            /* default 0 */
 } SkySdpAnnounce;
 
