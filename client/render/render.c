@@ -413,6 +413,9 @@ static void *render_thread(void *arg)
     if (ret < 0)
         atomic_store(&r->state, ret);
     r->drv->release(r->priv);
+    /* SDL keeps per-thread state (the current GL context, the error text) for threads it did
+     * not create until told to free it. */
+    SDL_TLSCleanup();
     return NULL;
 }
 
