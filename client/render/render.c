@@ -220,7 +220,7 @@ static int choose(SkyRender *r)
     int kind = r->cfg.opts.renderer;
     if (kind == SKY_RENDERER_SDL) {
         if (!sdl_suits(c)) {
-            SKY_LOGE(TAG, "the sdl renderer cannot show HDR pictures correctly; use --renderer "
+            SKY_LOGE(TAG, "the sdl renderer cannot tone-map HDR pictures; use --renderer "
                           "placebo (or auto)");
             return SKY_ERR(ENOSYS);
         }

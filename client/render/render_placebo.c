@@ -43,6 +43,8 @@ typedef struct Placebo {
     pl_renderer renderer;
     bool software;
     SkyPlaceboFrames frames;  /* pictures to libplacebo frames */
+    struct pl_render_params params;       /* params.color_map_params points at color_map */
+    struct pl_color_map_params color_map;
     pl_tex overlay_tex;
     uint64_t overlay_serial;
     AVFrame *last;            /* the picture shown, for redraws */
@@ -110,8 +112,25 @@ static Placebo *placebo_new(SDL_Window *win, const SkyRenderOpts *opts)
     return p;
 }
 
+/* How pictures are drawn: libplacebo's fast preset on a software rasterizer, its default one on
+ * GPUs. HDR pictures on an SDR target are tone-mapped with the ITU-R BT.2390 EETF at its own knee
+ * (KS = 1.5 maxLum - 0.5; libplacebo's knee offset 0.5), which leaves what lies below the knee
+ * alone: mid-grey stays where an SDR display shows an 18% grey and HDR reference white
+ * (203 cd/m2) comes out near SDR white. libplacebo 4.208's automatic choice (BT.2446a for
+ * 1000 cd/m2 masters, a spline without mastering metadata) showed reference white at 170 of
+ * 255 and mid-grey at 89 (tests/integration/test_render.py, the pq cases). */
+static void set_params(Placebo *p)
+{
+    p->params = p->software ? pl_render_fast_params : pl_render_default_params;
+    p->color_map = pl_color_map_default_params;
+    p->color_map.tone_mapping_function = &pl_tone_map_bt2390;
+    p->color_map.tone_mapping_param = 0.5f;
+    p->params.color_map_params = &p->color_map;
+}
+
 static int finish_open(Placebo *p, void **priv)
 {
+    set_params(p);
     p->renderer = pl_renderer_create(p->log, p->gpu);
     if (!p->renderer || sky_placebo_frames_init(&p->frames, p->gpu) < 0) {
         placebo_close((void **)&p);
@@ -242,8 +261,8 @@ static void hint_colorspace(Placebo *p, const struct pl_frame *img)
     pl_swapchain_colorspace_hint(p->swapchain, &want);
 }
 
-static void set_overlay(Placebo *p, const SkyOverlayImage *ov, const struct pl_swapchain_frame *swf,
-                        struct pl_overlay *out, struct pl_overlay_part *part)
+static void set_overlay(Placebo *p, const SkyOverlayImage *ov, struct pl_overlay *out,
+                        struct pl_overlay_part *part)
 {
     if (ov->serial != p->overlay_serial) {
         pl_fmt fmt = pl_find_named_fmt(p->gpu, "rgba8");
@@ -256,8 +275,8 @@ static void set_overlay(Placebo *p, const SkyOverlayImage *ov, const struct pl_s
                                                                 .ptr = (void *)ov->rgba));
         p->overlay_serial = ok ? ov->serial : 0;
     }
-    /* At the window's top-left corner (a flipped framebuffer is libplacebo's to handle). */
-    (void)swf;
+    /* At the window's top-left corner. Coordinates are the upright picture's: libplacebo
+     * flips what it draws into a flipped framebuffer (OpenGL's) itself. */
     struct pl_rect2df dst = {0, 0, (float)ov->w, (float)ov->h};
     *part = (struct pl_overlay_part){.src = {0, 0, (float)ov->w, (float)ov->h}, .dst = dst};
     *out = (struct pl_overlay){
@@ -302,7 +321,7 @@ static int placebo_draw(void *priv, const AVFrame *frame, int out_w, int out_h,
     struct pl_overlay overlay;
     struct pl_overlay_part part;
     if (ov) {
-        set_overlay(p, ov, &swf, &overlay, &part);
+        set_overlay(p, ov, &overlay, &part);
         if (p->overlay_tex) {
             target.overlays = &overlay;
             target.num_overlays = 1;
@@ -313,10 +332,9 @@ static int placebo_draw(void *priv, const AVFrame *frame, int out_w, int out_h,
         int x, y, lw, lh;
         sky_render_letterbox(swf.fbo->params.w, swf.fbo->params.h, sky_render_frame_dar(p->last),
                              &x, &y, &lw, &lh);
+        /* In the upright picture's coordinates, flipped framebuffer or not (set_overlay). */
         target.crop = (struct pl_rect2df){(float)x, (float)y, (float)(x + lw), (float)(y + lh)};
-        const struct pl_render_params *params =
-            p->software ? &pl_render_fast_params : &pl_render_default_params;
-        ok = pl_render_image(p->renderer, &img, &target, params);
+        ok = pl_render_image(p->renderer, &img, &target, &p->params);
         pl_unmap_avframe(p->gpu, &img);
     } else {
         pl_frame_clear_rgba(p->gpu, &target, (float[4]){0, 0, 0, 1});

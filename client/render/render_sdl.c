@@ -1,6 +1,8 @@
 /* The `sdl` renderer driver: SDL_Renderer on the window's thread, YUV textures (IYUV or NV12)
- * for 8-bit 4:2:0 pictures, other SDR formats converted on the CPU (deeper 4:2:0 to 8-bit
- * 4:2:0; 4:4:4 and RGB to RGB, so no chroma is lost), letterboxed, the overlay on top. It cannot
+ * for 8-bit 4:2:0 pictures in a matrix and range SDL converts (BT.601 and BT.709 limited range,
+ * BT.601 full range), other SDR pictures converted on the CPU (deeper 4:2:0 to 8-bit 4:2:0;
+ * 4:4:4, RGB and the matrices SDL lacks to RGB, so no chroma is lost), letterboxed, the overlay
+ * on top. Primaries are not converted (BT.601's and BT.2020's are shown as BT.709's). It cannot
  * tone-map: HDR pictures are refused rather than shown washed out (driver.h). */
 #include <stdlib.h>
 #include <string.h>
@@ -104,28 +106,38 @@ static bool sdl_takes_format(void *priv, int fmt)
     return false; /* hardware pictures are always downloaded */
 }
 
-static SDL_YUV_CONVERSION_MODE yuv_mode(const AVFrame *f)
-{
-    if (f->color_range == AVCOL_RANGE_JPEG || f->format == AV_PIX_FMT_YUVJ420P)
-        return SDL_YUV_CONVERSION_JPEG;
-    switch (f->colorspace) {
-    case AVCOL_SPC_BT709: return SDL_YUV_CONVERSION_BT709;
-    case AVCOL_SPC_BT470BG:
-    case AVCOL_SPC_SMPTE170M:
-    case AVCOL_SPC_FCC: return SDL_YUV_CONVERSION_BT601;
-    default:
-        /* Unspecified: HD pictures are BT.709 by convention, SD ones BT.601. */
-        return f->height >= 720 ? SDL_YUV_CONVERSION_BT709 : SDL_YUV_CONVERSION_BT601;
-    }
-}
-
-/* The matrix of a picture for swscale, with the same convention as yuv_mode for unspecified. */
-static const int *matrix(const AVFrame *f)
+/* A picture's YUV matrix: its own, or for unspecified, BT.709 for HD pictures and BT.601 for SD
+ * ones (the convention). */
+static int matrix_of(const AVFrame *f)
 {
     int cs = f->colorspace;
     if (cs == AVCOL_SPC_UNSPECIFIED || cs == AVCOL_SPC_RESERVED)
-        cs = f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
-    return sws_getCoefficients(cs);
+        cs = f->height >= 720 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
+    return cs;
+}
+
+static bool full_range(const AVFrame *f)
+{
+    return f->color_range == AVCOL_RANGE_JPEG || f->format == AV_PIX_FMT_YUVJ420P;
+}
+
+/* SDL 2's conversion for the picture's matrix and range, if it has one: BT.601 and BT.709 in
+ * limited range, BT.601 only in full range ("JPEG"). Other pictures (full-range BT.709, BT.2020)
+ * are converted to RGB on the CPU, which knows every matrix. */
+static bool yuv_mode(const AVFrame *f, SDL_YUV_CONVERSION_MODE *mode)
+{
+    switch (matrix_of(f)) {
+    case AVCOL_SPC_BT709:
+        *mode = SDL_YUV_CONVERSION_BT709;
+        return !full_range(f);
+    case AVCOL_SPC_BT470BG:
+    case AVCOL_SPC_SMPTE170M:
+    case AVCOL_SPC_FCC:
+        *mode = full_range(f) ? SDL_YUV_CONVERSION_JPEG : SDL_YUV_CONVERSION_BT601;
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* Converts f into s->converted as `to` (8-bit 4:2:0, or BGRA for pictures with full chroma),
@@ -146,8 +158,8 @@ static const AVFrame *convert(Sdl *s, const AVFrame *f, enum AVPixelFormat to)
                                   to, flags, NULL, NULL, NULL);
     if (!s->sws)
         return NULL;
-    int full = f->color_range == AVCOL_RANGE_JPEG;
-    const int *coefs = matrix(f);
+    int full = full_range(f);
+    const int *coefs = sws_getCoefficients(matrix_of(f));
     sws_setColorspaceDetails(s->sws, coefs, full, coefs, to == AV_PIX_FMT_BGRA ? 1 : full, 0,
                              1 << 16, 1 << 16);
     if (sws_scale(s->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, c->data,
@@ -159,21 +171,26 @@ static const AVFrame *convert(Sdl *s, const AVFrame *f, enum AVPixelFormat to)
     return c;
 }
 
-/* A picture SDL can upload and its texture format. */
-static const AVFrame *uploadable(Sdl *s, const AVFrame *f, Uint32 *fmt)
+/* A picture SDL can upload, its texture format and YUV conversion (RGB textures keep the
+ * texture's). */
+static const AVFrame *uploadable(Sdl *s, const AVFrame *f, Uint32 *fmt,
+                                 SDL_YUV_CONVERSION_MODE *mode)
 {
-    if (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) {
+    *mode = s->tex_yuv_mode;
+    bool sdl_yuv = yuv_mode(f, mode);
+    if (sdl_yuv && (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P)) {
         *fmt = SDL_PIXELFORMAT_IYUV;
         return f;
     }
-    if (f->format == AV_PIX_FMT_NV12) {
+    if (sdl_yuv && f->format == AV_PIX_FMT_NV12) {
         *fmt = SDL_PIXELFORMAT_NV12;
         return f;
     }
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
     bool full_chroma = d && d->log2_chroma_w == 0 && d->log2_chroma_h == 0;
-    if (full_chroma) {
+    if (full_chroma || !sdl_yuv) {
         *fmt = SDL_PIXELFORMAT_ARGB8888; /* BGRA bytes on little-endian machines */
+        *mode = s->tex_yuv_mode;
         return convert(s, f, AV_PIX_FMT_BGRA);
     }
     *fmt = SDL_PIXELFORMAT_IYUV;
@@ -189,13 +206,13 @@ static int upload(Sdl *s, const AVFrame *frame)
         return SKY_ERR(ENOSYS);
     }
     Uint32 fmt = 0;
-    const AVFrame *f = uploadable(s, frame, &fmt);
+    SDL_YUV_CONVERSION_MODE mode;
+    const AVFrame *f = uploadable(s, frame, &fmt, &mode);
     if (!f) {
         SKY_LOGE(TAG, "cannot convert %s pictures for display",
                  av_get_pix_fmt_name(frame->format));
         return SKY_ERR(ENOSYS);
     }
-    SDL_YUV_CONVERSION_MODE mode = fmt == SDL_PIXELFORMAT_ARGB8888 ? s->tex_yuv_mode : yuv_mode(f);
     if (!s->texture || s->tex_format != fmt || s->tex_w != f->width || s->tex_h != f->height ||
         s->tex_yuv_mode != mode) {
         if (s->texture) {

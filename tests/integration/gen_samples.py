@@ -7,9 +7,11 @@ clip is written under a temporary name and renamed, so an interrupted run leaves
 file. Clips are short and small so the suite stays fast under ASan and TSan on 2 cores.
 """
 
+import hashlib
 import os
 import sys
 
+import colours
 import skytest
 
 X264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]  # B-frames on
@@ -34,6 +36,37 @@ def pattern(w, h, fps, secs):
 
 def ff(*args):
     return {"kind": "ffmpeg", "args": [a for part in args for a in part]}
+
+
+# Lossless, so the decoder returns exactly the code values of colours.py. (x264's faster presets
+# spend ~380 KB on every P-frame of the 4:4:4 chroma columns; medium skips them.)
+X264_LOSSLESS = ["-c:v", "libx264", "-preset", "medium", "-qp", "0"]
+
+
+def x265_lossless(*params):
+    return ["-c:v", "libx265", "-preset", "ultrafast",
+            "-x265-params", ":".join(("log-level=error", "lossless=1") + params)]
+
+
+def tags(matrix, primaries, trc, full=False):
+    """The colour description, in the bitstream (H.264 and HEVC VUI) and the container."""
+    return ["-color_range", "pc" if full else "tv", "-colorspace", matrix,
+            "-color_primaries", primaries, "-color_trc", trc]
+
+
+def raw(frame, pix_fmt, *args):
+    """A clip of one raw picture (colours.frame(frame), in pix_fmt), repeated at 10 fps for
+    180 s: longer than any case of test_render.py waits."""
+    return {"kind": "raw", "frame": frame, "pix_fmt": pix_fmt, "fps": 10, "secs": 180,
+            "args": [a for part in args for a in part]}
+
+
+# HDR10 as games send it: PQ, BT.2020, mastered on a 1000 cd/m2 display with 0.005 black
+# (colours.PQ_MASTER), content light 1000 / 400.
+PQ_X265 = x265_lossless(
+    "colorprim=bt2020", "transfer=smpte2084", "colormatrix=bt2020nc", "range=limited", "hdr10=1",
+    "master-display=G(8500,39850)B(6550,2300)R(35400,14600)WP(15635,16450)L(%d,%d)"
+    % (colours.PQ_MASTER[1] * 10000, colours.PQ_MASTER[0] * 10000), "max-cll=1000,400")
 
 
 # name -> recipe. Derived clips name their sources; their stamps include the sources' recipes.
@@ -77,7 +110,7 @@ SAMPLES = {
     "paced_2s.mkv": ff(testsrc(160, 120, 25, 2), X264),
     "long_10s.mkv": ff(testsrc(160, 120, 10, 10), X264),
     # Window tests: static colour quadrants; the resolution change also changes the aspect.
-    # They play far longer than a case waits (test_window.WAIT_S, twice), so the player is
+    # They play far longer than a case waits (skywindow.WAIT_S, twice), so the player is
     # still running when a case ends it, however slow the machine.
     "pattern.mkv": ff(pattern(640, 360, 10, 180), X264),
     "pattern10.mkv": ff(pattern(640, 360, 10, 180), X265,
@@ -85,12 +118,42 @@ SAMPLES = {
     "pattern_a.h264": ff(pattern(640, 360, 25, 2), X264),
     "pattern_b.h264": ff(pattern(480, 360, 25, 180), X264),
     "pattern_reschange.h264": {"kind": "concat", "parts": ["pattern_a.h264", "pattern_b.h264"]},
+    # Render tests (test_render.py): exact code values (colours.py), the colour description in
+    # the bitstream.
+    "colour_bt709_tv.mkv": raw("bt709_tv", "yuv420p", X264_LOSSLESS,
+                               tags("bt709", "bt709", "bt709")),
+    "colour_bt709_pc.mkv": raw("bt709_pc", "yuv420p", X264_LOSSLESS,
+                               tags("bt709", "bt709", "bt709", full=True)),
+    "colour_bt601.mkv": raw("bt601", "yuv420p", X264_LOSSLESS,
+                            tags("smpte170m", "smpte170m", "smpte170m")),
+    "colour_bt2020.mkv": raw("bt2020", "yuv420p10le",
+                             x265_lossless("colorprim=bt2020", "transfer=bt2020-10",
+                                           "colormatrix=bt2020nc", "range=limited"),
+                             tags("bt2020nc", "bt2020", "bt2020-10")),
+    "hdr_pq.mkv": raw("pq", "yuv420p10le", PQ_X265, tags("bt2020nc", "bt2020", "smpte2084")),
+    "yuv444.mkv": raw("yuv444", "yuv444p", X264_LOSSLESS, tags("bt709", "bt709", "bt709")),
+    "yuv444_10.mkv": raw("yuv444_10", "yuv444p10le",
+                         x265_lossless("colorprim=bt709", "transfer=bt709", "colormatrix=bt709",
+                                       "range=limited"),
+                         tags("bt709", "bt709", "bt709")),
 }
 
 
+_frames = {}
+
+
+def raw_frame(name):
+    if name not in _frames:
+        _frames[name] = colours.frame(name)
+    return _frames[name]
+
+
 def full_recipe(name):
-    """The recipe with its sources' recipes folded in (what the stamp hashes)."""
+    """The recipe with its sources' recipes (and a raw picture's hash) folded in (what the stamp
+    hashes)."""
     r = dict(SAMPLES[name])
+    if r["kind"] == "raw":
+        r["frame_sha1"] = hashlib.sha1(raw_frame(r["frame"])).hexdigest()
     for key in ("src",):
         if key in r:
             r[key] = [r[key], full_recipe(r[key])]
@@ -118,6 +181,16 @@ def make(dirpath, name, done):
     kind = recipe["kind"]
     if kind == "ffmpeg":
         skytest.ffmpeg_make(path, recipe["args"])
+    elif kind == "raw":
+        pic = path + ".yuv"
+        skytest.write_atomic(pic, raw_frame(recipe["frame"]))
+        try:
+            skytest.ffmpeg_make(path, [
+                "-stream_loop", "-1", "-f", "rawvideo", "-pix_fmt", recipe["pix_fmt"],
+                "-s", "%dx%d" % (colours.W, colours.H), "-r", str(recipe["fps"]), "-i", pic,
+                "-t", str(recipe["secs"]), "-pix_fmt", recipe["pix_fmt"]] + recipe["args"])
+        finally:
+            os.unlink(pic)
     elif kind == "concat":
         skytest.write_atomic(path, b"".join(read(dirpath, p) for p in recipe["parts"]))
     elif kind == "truncate":

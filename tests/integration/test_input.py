@@ -373,13 +373,11 @@ def window_shortcuts(ctx):
     """In a window (Xvfb): Ctrl+Alt+Shift+Z releases the pointer (the host is told every held
     key is up; nothing is sent while released), a click captures it again (the click itself is
     not sent), +S shows the stats overlay, +Q ends the stream as the user."""
-    from test_window import XServer  # noqa: E402 (skips without Xvfb)
+    from skywindow import XServer, display_env  # noqa: E402
     s = Session(ctx)
     try:
         with XServer(ctx.tmp) as x:
-            env = {"DISPLAY": x.display}
-            if skytest.sanitizer_of(ctx.skylight):
-                env.update({"SDL_RENDER_DRIVER": "software", "SDL_FRAMEBUFFER_ACCELERATION": "0"})
+            env = display_env(ctx, x.display)
             r = s.run("""
                 500 key down Left_Ctrl
                 510 key down Left_Alt
@@ -439,11 +437,12 @@ def slow_present(ctx):
     reaching the host one by one: no gap between two arrivals comes near a present's length
     (a main thread blocked in the present, as with --renderer sdl, holds them all until it
     returns: gaps of a whole present), and capture -> socket stays below it too."""
-    from test_window import XServer  # noqa: E402 (skips without Xvfb)
+    from skywindow import XServer, display_env  # noqa: E402
     s = Session(ctx)
     try:
         with XServer(ctx.tmp) as x:
-            env = {"DISPLAY": x.display, "SKYLIGHT_TEST_PRESENT_DELAY_MS": str(PRESENT_DELAY_MS)}
+            env = display_env(ctx, x.display)
+            env["SKYLIGHT_TEST_PRESENT_DELAY_MS"] = str(PRESENT_DELAY_MS)
             r = s.run("500 repeat 60 100 key down A\n550 repeat 60 100 key up A\n",
                       "--renderer", "placebo", env=env, headless=False)
             if "test hook: every present takes" not in r.err:

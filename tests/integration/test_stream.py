@@ -561,13 +561,11 @@ def window(ctx):
     window shows the host's pictures (the barcode in a screenshot reads a frame number, and a
     later one a larger number; screenshots are taken until they do, the window being waited
     for), and Ctrl+C ends it cleanly."""
-    from test_window import XServer, screenshot, WAIT_S  # noqa: E402 (skips without Xvfb)
+    from skywindow import XServer, display_env, screenshot, WAIT_S  # noqa: E402
     s = Session(ctx)
     try:
         with XServer(ctx.tmp) as x:
-            env = {"DISPLAY": x.display}
-            if skytest.sanitizer_of(ctx.skylight):  # as test_window: no llvmpipe under sanitizers
-                env.update({"SDL_RENDER_DRIVER": "software", "SDL_FRAMEBUFFER_ACCELERATION": "0"})
+            env = display_env(ctx, x.display)
             p = s.popen("--codec", "h264", env=env, headless=False,
                         drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
             try:
