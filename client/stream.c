@@ -478,9 +478,11 @@ static int stage_output(Session *s)
             .title = title,
             .content = {.width = s->opts.width,
                         .height = s->opts.height,
-                        .hdr = s->opts.hdr,
-                        .deep = s->opts.hdr},
+                        .hdr = s->rtsp.format.ten_bit,
+                        .deep = s->rtsp.format.ten_bit,
+                        .yuv444 = s->rtsp.format.yuv444},
             .stats = s->stats,
+            .feedback = s->feedback,
         };
         ret = sky_render_create(&s->render, &rc);
         if (ret == SKY_ERR(ENOSYS))

@@ -53,6 +53,10 @@ typedef struct SkyRenderDriver {
      * SKY_ERR(ENOSYS) for a picture it cannot show correctly (logged once). */
     int (*draw)(void *priv, const AVFrame *frame, int out_w, int out_h,
                 const SkyOverlayImage *overlay);
+    /* Drawing thread, optional (NULL where the driver has no use for it): the host's latest HDR
+     * mode message, for the pictures drawn from now on (their mastering display, for tone
+     * mapping and an HDR swapchain's metadata). */
+    void (*hdr_mode)(void *priv, const SkyControlHdrMode *mode);
     /* Drawing thread: shows what was drawn. Returns once the present call has (with vsync,
      * the refresh it waited for). 0 or a negative error. */
     int (*present)(void *priv);

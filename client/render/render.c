@@ -95,6 +95,7 @@ struct SkyRender {
     AVFrame *download;            /* hardware pictures the driver does not take */
     bool download_logged;
     int failures;                 /* consecutive failed draws or presents */
+    uint32_t hdr_generation;      /* the host HDR mode message last handed to the driver */
     int64_t test_present_delay_us; /* SKY_TEST_HOOKS: every present made this much slower */
 };
 
@@ -345,8 +346,22 @@ static const AVFrame *takeable(SkyRender *r, const AVFrame *f)
     return r->download;
 }
 
+/* Hands the driver the host's HDR mode message when a new one has come. */
+static void follow_hdr_mode(SkyRender *r)
+{
+    SkyControlHdrMode mode;
+    uint32_t generation;
+    if (!r->cfg.feedback || !r->drv->hdr_mode ||
+        !sky_feedback_hdr_mode(r->cfg.feedback, &mode, &generation) ||
+        generation == r->hdr_generation)
+        return;
+    r->hdr_generation = generation;
+    r->drv->hdr_mode(r->priv, &mode);
+}
+
 static int draw_and_present(SkyRender *r, const AVFrame *f)
 {
+    follow_hdr_mode(r);
     SkyOverlayImage img;
     const SkyOverlayImage *ov = take_overlay(r, &img);
     int ret = r->drv->draw(r->priv, f, atomic_load(&r->out_w), atomic_load(&r->out_h), ov);

@@ -22,6 +22,7 @@
 
 #include <SDL.h>
 
+#include "client/feedback.h"
 #include "client/media/video_pipeline.h"
 #include "client/stats_out.h"
 #include "common/core/opts.h"
@@ -68,6 +69,7 @@ typedef struct SkyRenderCfg {
     const char *title;
     SkyRenderContent content;
     SkyStatsOut *stats;       /* required; not owned: every picture's timeline ends there */
+    SkyFeedback *feedback;    /* optional, not owned: the host's HDR mode messages (streams) */
 } SkyRenderCfg;
 
 typedef struct SkyRender SkyRender;

@@ -49,6 +49,8 @@ typedef struct Placebo {
     uint64_t overlay_serial;
     AVFrame *last;            /* the picture shown, for redraws */
     struct pl_color_space hint; /* what the swapchain was told the pictures are */
+    struct pl_hdr_metadata host_hdr; /* the host's HDR mode message: its mastering display */
+    bool host_hdr_set;
     bool frame_started;
 } Placebo;
 
@@ -250,6 +252,37 @@ static void make_current(Placebo *p)
     }
 }
 
+/* The host's HDR mode message (0x010e). Its values are in the message's units: chromaticity
+ * in 1/50000, minimum luminance in 1/10000 cd/m2, the others in cd/m2; 0 is unknown. */
+static void placebo_hdr_mode(void *priv, const SkyControlHdrMode *m)
+{
+    Placebo *p = priv;
+    p->host_hdr_set = m->enabled && m->has_metadata;
+    if (!p->host_hdr_set)
+        return;
+    struct pl_cie_xy *xy[] = {&p->host_hdr.prim.red, &p->host_hdr.prim.green,
+                              &p->host_hdr.prim.blue, &p->host_hdr.prim.white};
+    const uint16_t *src[] = {m->primaries[0], m->primaries[1], m->primaries[2], m->white_point};
+    for (int i = 0; i < 4; i++)
+        *xy[i] = (struct pl_cie_xy){src[i][0] / 50000.0f, src[i][1] / 50000.0f};
+    p->host_hdr.min_luma = m->min_display_luminance / 10000.0f;
+    p->host_hdr.max_luma = m->max_display_luminance;
+    p->host_hdr.max_cll = m->max_content_light_level;
+    p->host_hdr.max_fall = m->max_frame_average_light_level;
+}
+
+/* A PQ or HLG picture takes the host's mastering display (GameStream hosts send it in the HDR
+ * mode message; their bitstreams may carry none), with the picture's own values where the
+ * message has none. */
+static void apply_host_hdr(Placebo *p, struct pl_frame *img)
+{
+    if (!p->host_hdr_set || !pl_color_transfer_is_hdr(img->color.transfer))
+        return;
+    struct pl_hdr_metadata hdr = p->host_hdr;
+    pl_hdr_metadata_merge(&hdr, &img->color.hdr);
+    img->color.hdr = hdr;
+}
+
 /* Tells the swapchain what the pictures are, so it can pick an HDR colour space where the
  * display has one. */
 static void hint_colorspace(Placebo *p, const struct pl_frame *img)
@@ -308,8 +341,10 @@ static int placebo_draw(void *priv, const AVFrame *frame, int out_w, int out_h,
     bool have = p->last->format != AV_PIX_FMT_NONE && p->last->width > 0;
     if (have && !sky_placebo_frames_map(&p->frames, p->last, &img))
         return SKY_ERR(ENOSYS);
-    if (have)
+    if (have) {
+        apply_host_hdr(p, &img);
         hint_colorspace(p, &img);
+    }
     struct pl_swapchain_frame swf;
     if (!pl_swapchain_start_frame(p->swapchain, &swf)) {
         if (have)
@@ -374,6 +409,7 @@ const SkyRenderDriver sky_render_driver_placebo_vulkan = {
     .open = vulkan_open,
     .takes_format = placebo_takes_format,
     .draw = placebo_draw,
+    .hdr_mode = placebo_hdr_mode,
     .present = placebo_present,
     .release = placebo_release,
     .close = placebo_close,
@@ -386,6 +422,7 @@ const SkyRenderDriver sky_render_driver_placebo_opengl = {
     .open = opengl_open,
     .takes_format = placebo_takes_format,
     .draw = placebo_draw,
+    .hdr_mode = placebo_hdr_mode,
     .present = placebo_present,
     .release = placebo_release,
     .close = placebo_close,

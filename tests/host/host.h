@@ -58,6 +58,8 @@ typedef struct SkyThCfg {
     char video_file[1024];          /* a clip to send instead of the pattern; "" = none */
     bool sdr_display;               /* the host's display is SDR: dynamicRangeMode 1 gets 10-bit
                                      * SDR and "HDR off" (else BT.2020 PQ and "HDR on") */
+    bool no_mastering_sei;          /* HDR bitstreams carry no mastering display (the HDR mode
+                                     * message still does) */
     bool log_frames;
     bool stats;
 } SkyThCfg;

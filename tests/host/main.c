@@ -98,6 +98,9 @@ const SkyOpt sky_th_opts_table[] = {
     {"sdr-display", SKY_OPT_BOOL, INTF(sdr_display), 0, 0, NULL, "false", NULL,
      "capture an SDR display: an HDR request (dynamicRangeMode 1) gets 10-bit SDR video and "
      "\"HDR off\", as Sunshine (default: an HDR display, BT.2020 PQ video and \"HDR on\")"},
+    {"no-mastering-sei", SKY_OPT_BOOL, INTF(no_mastering_sei), 0, 0, NULL, "false", NULL,
+     "HDR video without the mastering display in the bitstream: the HDR mode message alone "
+     "carries it (as from encoders that write none)"},
     {"log-frames", SKY_OPT_BOOL, INTF(log_frames), 0, 0, NULL, "false", NULL,
      "a `frame` event per video frame sent"},
     {"stats", SKY_OPT_BOOL, INTF(stats), 0, 0, NULL, "false", NULL,

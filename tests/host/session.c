@@ -240,7 +240,8 @@ static int make_media(SkyThStream *st, const SkyThStreamCfg *sc, SkyThSession *s
                 .yuv444 = an->chroma_sampling == 1,
                 .csc_mode = an->csc_mode,
                 .pq = hdr,
-                .mastering = hdr ? sky_th_hdr_display : (SkyControlHdrMode){0}},
+                .mastering = hdr && !cfg->no_mastering_sei ? sky_th_hdr_display
+                                                            : (SkyControlHdrMode){0}},
         .packet_size = (size_t)an->packet_size,
         .fec_percent = cfg->fec_percent,
         .min_parity = an->min_fec_packets,

@@ -817,6 +817,87 @@ def hdr_sdr_display(ctx):
         s.stop()
 
 
+def window_yuv444_hdr(ctx):
+    """--yuv444 --hdr in a window: HEVC 4:4:4 10-bit PQ from a host whose bitstream carries no
+    mastering display (--no-mastering-sei: only its HDR mode message says 1000 cd/m2), drawn
+    1:1 by placebo, on OpenGL and on Vulkan. On the SDR window the HDR patches are neutral and
+    as bright as tone mapping from the host's display (colours.pq_grey_shown; from an unknown
+    10000 cd/m2 master they would come out darker), and the single-pixel chroma columns keep
+    their own colours (reddish even columns, bluish odd ones; any chroma subsampling on the
+    way would blend them to grey)."""
+    import colours  # noqa: E402
+    from skywindow import XServer, display_env, screenshot, WAIT_S  # noqa: E402
+    s = Session(ctx, ["--codec-support", hex(SCM_444 | 0x30000), "--no-mastering-sei"])
+    win_w, win_h, vid_w, vid_h = 800, 360, 640, 360
+    x0 = (win_w - vid_w) // 2
+    greys = [colours.pq_grey_shown(n, 0.005, 1000.0) for n in (0.0, 26.0, 203.0, 1000.0)]
+    try:
+        for api in ("opengl", "vulkan"):
+            what = "placebo on %s" % api
+            m = s.host.mark()
+            with XServer(ctx.tmp) as x:
+                env = display_env(ctx, x.display)
+                p = s.popen("--codec", "hevc", "--hdr", "--yuv444", "--width", str(vid_w),
+                            "--height", str(vid_h), "--fps", "30", "--bitrate", "20000",
+                            "--window-width", str(win_w), "--window-height", str(win_h),
+                            "--renderer", "placebo", "--gpu-api", api, env=env,
+                            headless=False, drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+                try:
+                    ann = s.host.wait_for("announce ", after=m, timeout_s=WAIT_S)
+                    check("hdr=1" in ann and "chroma=444" in ann, ann)
+                    pat = pattern_event(s, m)
+                    check(pat["transfer"] == "pq" and pat["chroma"] == "444", "pattern: %s" % pat)
+                    y0 = pat["probe_y"] + pat["probe_h"] // 4
+                    rows = range(y0, y0 + pat["probe_h"] // 2, 4)
+                    problems = ["no picture yet"]
+                    deadline = time.monotonic() + WAIT_S
+                    while problems and time.monotonic() < deadline:
+                        if p.poll() is not None:
+                            fail("skylight ended early", finish(p))
+                        img = screenshot(ctx, x.display, "hdr-" + api, "Desktop - Skylight",
+                                         deadline=deadline)
+                        problems = window_hdr_problems(img, pat, rows, x0, greys)
+                        if problems:
+                            time.sleep(0.3)
+                    if problems:
+                        img.write_png(ctx.path("hdr-%s.png" % api))
+                    check(not problems, "%s: %s" % (what, "\n  ".join(problems)))
+                    p.send_signal(signal.SIGINT)
+                    r = finish(p, WAIT_S)
+                finally:
+                    if p.poll() is None:
+                        os.killpg(p.pid, signal.SIGKILL)
+                        p.wait()
+            check(r.rc == 0, "%s: Ctrl+C in a window" % what, r)
+            line = [l for l in r.err.splitlines() if "[render] info: window " in l]
+            check(line and ("renderer placebo (%s on " % api) in line[0],
+                  "%s: the log names another renderer: %s" % (what, line), r)
+            s.host.wait_for("stream-end ", after=m)
+    finally:
+        s.stop()
+
+
+def window_hdr_problems(img, pat, rows, x0, greys):
+    """What is wrong with a screenshot of the HDR 4:4:4 pattern (window_yuv444_hdr)."""
+    out = []
+    for i, want in enumerate(greys):
+        xa = x0 + pat["patch_x"] + i * pat["patch_w"] + pat["patch_w"] // 4
+        px = [img.pixel(xx, yy) for yy in rows for xx in range(xa, xa + pat["patch_w"] // 2, 2)]
+        got = [sum(c[k] for c in px) / len(px) for k in range(3)]
+        if max(got) - min(got) > 3 or any(abs(g - want) > 5 for g in got):
+            out.append("HDR patch %d: %s, expected neutral %d" % (i, [round(g) for g in got], want))
+    cols = range(pat["block"], pat["columns_w"] - pat["block"])
+    wrong = 0
+    for xx in cols:
+        c = [img.pixel(x0 + xx, yy) for yy in rows]
+        red_minus_blue = sum(px[0] - px[2] for px in c) / len(c)
+        if (red_minus_blue > 20) != (xx % 2 == 0) or abs(red_minus_blue) <= 20:
+            wrong += 1
+    if wrong > len(cols) // 20:
+        out.append("%d of %d chroma columns lost their colour" % (wrong, len(cols)))
+    return out
+
+
 def yuv444_av1_no_video(ctx):
     """A host that advertises AV1 4:4:4 its encoder cannot make (SVT-AV1): as Sunshine, the
     ANNOUNCE is accepted and the stream gets no video; the client asked for it (the host said it
@@ -840,4 +921,4 @@ if __name__ == "__main__":
     skytest.main([lossless, fec_loss, burst_loss, jitter_modes, rfi, plain_rtsp, host_ends,
                   user_ends, audio, audio_surround, audio_off, encrypted, codecs, video_file,
                   window, bad_hosts, yuv444, yuv444_unsupported, yuv444_av1_no_video, hdr,
-                  hdr_sdr_display])
+                  hdr_sdr_display, window_yuv444_hdr])
