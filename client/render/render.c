@@ -8,12 +8,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "client/render/render.h"
 
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <SDL_ttf.h>
 #include <libavutil/hwcontext.h>
@@ -187,6 +189,45 @@ static int open_driver(SkyRender *r, const SkyRenderDriver *drv)
     return 0;
 }
 
+/* ---- a lost display ---- */
+
+static char g_x_display[128]; /* the X server the window is on, for x_io_error */
+
+/* Xlib calls this on whichever thread finds the connection to the X server gone (the main
+ * thread's event loop, or the GL or Vulkan driver on the render thread). Xlib's own handler
+ * calls exit() there, which tears libraries down under the other threads (placebo on OpenGL
+ * crashed). Nothing more can be drawn, read or closed through a dead connection, and Xlib
+ * must not get control back: say so and end at once. */
+static int x_io_error(void *dpy)
+{
+    (void)dpy;
+    SKY_LOGE(TAG, "the display went away (lost the connection to the X server %s): stopping",
+             g_x_display);
+    _exit(1);
+}
+
+/* On X11, a lost display ends the program with x_io_error's message instead of Xlib's exit(). */
+static void watch_display(void)
+{
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (!driver || strcmp(driver, "x11") != 0)
+        return;
+    /* SDL has loaded Xlib: take that copy, never another. */
+    void *xlib = dlopen("libX11.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    typedef int (*IOErrorHandler)(void *);
+    IOErrorHandler (*set_handler)(IOErrorHandler) =
+        xlib ? (IOErrorHandler(*)(IOErrorHandler))dlsym(xlib, "XSetIOErrorHandler") : NULL;
+    if (set_handler) {
+        const char *name = getenv("DISPLAY");
+        snprintf(g_x_display, sizeof(g_x_display), "%s", name ? name : "");
+        set_handler(x_io_error);
+    } else {
+        SKY_LOGV(TAG, "cannot watch the X connection: %s", dlerror());
+    }
+    if (xlib)
+        dlclose(xlib);
+}
+
 /* Whether sdl can show this content correctly, and is the cheaper choice on this device. */
 static bool sdl_suits(const SkyRenderContent *c)
 {
@@ -264,6 +305,7 @@ int sky_render_create(SkyRender **out, const SkyRenderCfg *cfg)
     r->cfg = *cfg;
     pthread_mutex_init(&r->overlay_lock, NULL);
     r->download = av_frame_alloc();
+    watch_display();
     int ret = r->download ? choose(r) : SKY_ERR(ENOMEM);
     if (ret < 0) {
         sky_render_destroy(&r);
@@ -328,12 +370,17 @@ static const SkyOverlayImage *take_overlay(SkyRender *r, SkyOverlayImage *img)
     return img;
 }
 
-/* A hardware picture the driver does not take is downloaded (once said, not per picture). */
+/* A hardware picture the driver does not take is downloaded (once said, not per picture; by
+ * the driver where it took such pictures before and gave up on mapping them). */
 static const AVFrame *takeable(SkyRender *r, const AVFrame *f)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
-    if (!d || !(d->flags & AV_PIX_FMT_FLAG_HWACCEL) || r->drv->takes_format(r->priv, f->format))
+    if (!d || !(d->flags & AV_PIX_FMT_FLAG_HWACCEL))
         return f;
+    if (r->drv->takes_format(r->priv, f->format)) {
+        r->download_logged = true; /* a later fall-back is the driver's to tell */
+        return f;
+    }
     if (!r->download_logged) {
         SKY_LOGI(TAG, "%s pictures are copied to system memory for the %s renderer",
                  d->name, r->drv->name);

@@ -223,17 +223,18 @@ def chroma_colour(x, y):
     return CHROMA_A if n % 2 == 0 else CHROMA_B
 
 
-def patch_grid_frame(codes, grid, bits, chroma_shift):
+def patch_grid_frame(codes, grid, bits, chroma_shift, size=(W, H)):
     """A planar frame (Y, Cb, Cr; 8-bit samples or 16-bit little-endian ones) of patches in a
     cols x rows grid, chroma subsampled by 2^chroma_shift both ways."""
     cols, rows = grid
-    pw, ph = W // cols, H // rows
-    cw, ch = W >> chroma_shift, H >> chroma_shift
+    w, h = size
+    pw, ph = w // cols, h // rows
+    cw, ch = w >> chroma_shift, h >> chroma_shift
 
     def at(x, y):
         return codes[min(y // ph, rows - 1) * cols + min(x // pw, cols - 1)]
 
-    planes = [[at(x, y)[0] for y in range(H) for x in range(W)]]
+    planes = [[at(x, y)[0] for y in range(h) for x in range(w)]]
     for k in (1, 2):
         planes.append([at(x << chroma_shift, y << chroma_shift)[k]
                        for y in range(ch) for x in range(cw)])
@@ -252,10 +253,10 @@ def pack(planes, bits):
     return b"".join(struct.pack("<%dH" % len(p), *p) for p in planes)
 
 
-def patch_centres(grid):
+def patch_centres(grid, size=(W, H)):
     """Each patch's centre in the picture, in patch order."""
     cols, rows = grid
-    pw, ph = W // cols, H // rows
+    pw, ph = size[0] // cols, size[1] // rows
     return [(c * pw + pw // 2, r * ph + ph // 2) for r in range(rows) for c in range(cols)]
 
 
@@ -272,6 +273,26 @@ COLOUR_CLIPS = {
 }
 
 
+# A stream that changes as it goes (test_render_changes.py): each part differs from the one
+# before it in picture size, bit depth, range or colour space (HEVC Annex B, the colour
+# description in each part's SPS VUI). Part i shows BARS rotated by i patches, so a screenshot
+# tells which part it shows, and a part drawn with the previous part's conversion matches none.
+# name -> (signal, picture size)
+CHANGE_PARTS = {
+    "bt709_tv_8": (Signal("bt709", False, 8), (W, H)),
+    "bt709_tv_10": (Signal("bt709", False, 10), (W, H)),            # 8 -> 10 bit
+    "bt601_tv_8": (Signal("bt601", False, 8, "smpte170m"), (W, H)),  # colour space, 8-bit
+    "bt709_pc_8": (Signal("bt709", True, 8), (480, H)),             # range, size (4:3)
+    "bt2020_tv_10": (Signal("bt2020", False, 10, "bt2020"), (W, H)),
+}
+
+
+def change_bars(name):
+    """The R'G'B' patches part `name` of the changing stream shows."""
+    i = list(CHANGE_PARTS).index(name)
+    return BARS[i:] + BARS[:i]
+
+
 def pq_codes():
     return [pq_encode_rgb(PQ_SIGNAL, rgb) for _, rgb, _ in PQ_PATCHES]
 
@@ -281,6 +302,10 @@ def frame(name):
     if name in COLOUR_CLIPS:
         sig = COLOUR_CLIPS[name]
         return patch_grid_frame(bars_codes(sig), BARS_GRID, sig.bits, 1)
+    if name in CHANGE_PARTS:
+        sig, size = CHANGE_PARTS[name]
+        codes = [sig.encode(c) for c in change_bars(name)]
+        return patch_grid_frame(codes, BARS_GRID, sig.bits, 1, size)
     if name == "pq":
         return patch_grid_frame(pq_codes(), PQ_GRID, 10, 1)
     if name == "yuv444":

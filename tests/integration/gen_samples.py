@@ -54,11 +54,32 @@ def tags(matrix, primaries, trc, full=False):
             "-color_primaries", primaries, "-color_trc", trc]
 
 
-def raw(frame, pix_fmt, *args):
-    """A clip of one raw picture (colours.frame(frame), in pix_fmt), repeated at 10 fps for
-    180 s: longer than any case of test_render.py waits."""
-    return {"kind": "raw", "frame": frame, "pix_fmt": pix_fmt, "fps": 10, "secs": 180,
-            "args": [a for part in args for a in part]}
+def raw(frame, pix_fmt, *args, fps=10, secs=180, size=None):
+    """A clip of one raw picture (colours.frame(frame), in pix_fmt; colours.W x colours.H unless
+    `size` says), repeated at `fps` for `secs`: by default 10 fps for 180 s, longer than any
+    case of test_render.py waits."""
+    r = {"kind": "raw", "frame": frame, "pix_fmt": pix_fmt, "fps": fps, "secs": secs,
+         "args": [a for part in args for a in part]}
+    if size:
+        r["size"] = list(size)
+    return r
+
+
+# x265 and ffmpeg names of a colours.Signal's matrix, primaries and transfer.
+X265_COLOUR = {"bt709": ("bt709", "bt709", "bt709"),
+               "bt601": ("smpte170m", "smpte170m", "smpte170m"),
+               "bt2020": ("bt2020nc", "bt2020", "bt2020-10")}
+
+
+def change_part(name):
+    """A part of the changing stream (colours.CHANGE_PARTS): 3 s of HEVC Annex B at 25 fps
+    (the rate the raw demuxer assumes), its colour description in the SPS VUI."""
+    sig, size = colours.CHANGE_PARTS[name]
+    matrix, prim, trc = X265_COLOUR[sig.matrix]
+    vui = ("colorprim=" + prim, "transfer=" + trc, "colormatrix=" + matrix,
+           "range=" + ("full" if sig.full else "limited"))
+    return raw(name, "yuv420p" if sig.bits == 8 else "yuv420p10le", x265_lossless(*vui),
+               tags(matrix, prim, trc, full=sig.full), fps=25, secs=3, size=size)
 
 
 # HDR10 as games send it: PQ, BT.2020, mastered on a 1000 cd/m2 display with 0.005 black
@@ -137,6 +158,11 @@ SAMPLES = {
                                        "range=limited"),
                          tags("bt709", "bt709", "bt709")),
 }
+# The changing stream: its parts in turn, over and over for 180 s (12 rounds of 15 s), so a
+# case sees every part however late it looks.
+SAMPLES.update({"change_%s.hevc" % n: change_part(n) for n in colours.CHANGE_PARTS})
+SAMPLES["changes.hevc"] = {"kind": "concat",
+                           "parts": ["change_%s.hevc" % n for n in colours.CHANGE_PARTS] * 12}
 
 
 _frames = {}
@@ -183,11 +209,12 @@ def make(dirpath, name, done):
         skytest.ffmpeg_make(path, recipe["args"])
     elif kind == "raw":
         pic = path + ".yuv"
+        size = recipe.get("size", (colours.W, colours.H))
         skytest.write_atomic(pic, raw_frame(recipe["frame"]))
         try:
             skytest.ffmpeg_make(path, [
                 "-stream_loop", "-1", "-f", "rawvideo", "-pix_fmt", recipe["pix_fmt"],
-                "-s", "%dx%d" % (colours.W, colours.H), "-r", str(recipe["fps"]), "-i", pic,
+                "-s", "%dx%d" % tuple(size), "-r", str(recipe["fps"]), "-i", pic,
                 "-t", str(recipe["secs"]), "-pix_fmt", recipe["pix_fmt"]] + recipe["args"])
         finally:
             os.unlink(pic)

@@ -7,6 +7,8 @@ Nothing waits a fixed time: a screenshot is taken once the stats say a picture w
 and taken again (up to WAIT_S) while the window is missing or does not show it yet, since
 the X server draws what the client sent a moment later."""
 
+import ctypes
+import ctypes.util
 import os
 import select
 import shutil
@@ -142,22 +144,31 @@ class Player:
         lines = text.split("\n")[:-1]  # the last piece may be half a line
         return [o for o in skytest.parse_json_lines("\n".join(lines)) if o["type"] == "frame"]
 
-    def wait_presented(self, width=None):
-        """Waits until a frame (of the given width) is reported presented."""
+    def wait_frames(self, done, what):
+        """Waits until done(frame lines so far) is true; `what` says what for the failure."""
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 r = self.result()
                 rep = skytest.sanitizer_report(r)
                 check(rep is None, "sanitizer report: %s" % rep, r)
-                fail("skylight ended before presenting %s" %
-                     ("a %d-wide picture" % width if width else "anything"), r)
-            for f in self.frames():
-                if f["fate"] == "presented" and (width is None or f.get("width") == width):
-                    return
+                fail("skylight ended before this was seen: %s" % what, r)
+            if done(self.frames()):
+                return
             time.sleep(0.05)
         self.kill()
-        fail("no presented frame reported within %d s" % WAIT_S, self.result(timed_out=True))
+        fail("not seen within %d s: %s" % (WAIT_S, what), self.result(timed_out=True))
+
+    def wait_presented(self, width=None, count=1):
+        """Waits until `count` frames (of the given width) are reported presented."""
+        def done(frames):
+            return count <= sum(1 for f in frames if f["fate"] == "presented" and
+                                (width is None or f.get("width") == width))
+        self.wait_frames(done, "%d presented %s" % (
+            count, "%d-wide pictures" % width if width else "pictures"))
+
+    def presented(self):
+        return sum(1 for f in self.frames() if f["fate"] == "presented")
 
     def wait_exit(self):
         """The result once skylight has ended by itself (within WAIT_S), or fails."""
@@ -201,6 +212,73 @@ class Player:
         self.kill()
         self.out.close()
         self.err.close()
+
+
+class XWindow:
+    """A top-level window on an X display, found by its title, changed through Xlib (ctypes) as
+    a user or window manager would: resized, unmapped and mapped again. (Under Xvfb there is
+    no window manager: unmapping is what minimising does to a window.)"""
+
+    def __init__(self, display, title="Skylight"):
+        path = ctypes.util.find_library("X11")
+        if not path:
+            skytest.skip("libX11 is not installed")
+        x = self.x = ctypes.CDLL(path)
+        x.XOpenDisplay.restype = ctypes.c_void_p
+        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        vp, win = ctypes.c_void_p, ctypes.c_ulong
+        x.XDefaultRootWindow.restype = win
+        x.XDefaultRootWindow.argtypes = [vp]
+        x.XQueryTree.argtypes = [vp, win, ctypes.POINTER(win), ctypes.POINTER(win),
+                                 ctypes.POINTER(ctypes.POINTER(win)), ctypes.POINTER(ctypes.c_uint)]
+        x.XFetchName.argtypes = [vp, win, ctypes.POINTER(ctypes.c_char_p)]
+        x.XFree.argtypes = [vp]
+        x.XResizeWindow.argtypes = [vp, win, ctypes.c_uint, ctypes.c_uint]
+        for f in (x.XMapWindow, x.XUnmapWindow):
+            f.argtypes = [vp, win]
+        x.XSync.argtypes = [vp, ctypes.c_int]
+        x.XCloseDisplay.argtypes = [vp]
+        self.dpy = x.XOpenDisplay(display.encode())
+        check(self.dpy, "cannot open the X display %s" % display)
+        deadline = time.monotonic() + WAIT_S
+        self.win = self._find(title.encode())
+        while self.win is None:
+            check(time.monotonic() < deadline, "no window %r on %s" % (title, display))
+            time.sleep(0.1)
+            self.win = self._find(title.encode())
+
+    def _find(self, title):
+        x, root = self.x, self.x.XDefaultRootWindow(self.dpy)
+        r, parent = ctypes.c_ulong(), ctypes.c_ulong()
+        kids, n = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
+        if not x.XQueryTree(self.dpy, root, ctypes.byref(r), ctypes.byref(parent),
+                            ctypes.byref(kids), ctypes.byref(n)):
+            return None
+        found = None
+        for i in range(n.value):
+            name = ctypes.c_char_p()
+            if x.XFetchName(self.dpy, kids[i], ctypes.byref(name)) and name.value is not None:
+                if name.value == title:
+                    found = kids[i]
+                x.XFree(name)
+        if kids:
+            x.XFree(kids)
+        return found
+
+    def resize(self, w, h):
+        self.x.XResizeWindow(self.dpy, self.win, w, h)
+        self.x.XSync(self.dpy, 0)
+
+    def unmap(self):
+        self.x.XUnmapWindow(self.dpy, self.win)
+        self.x.XSync(self.dpy, 0)
+
+    def map(self):
+        self.x.XMapWindow(self.dpy, self.win)
+        self.x.XSync(self.dpy, 0)
+
+    def close(self):
+        self.x.XCloseDisplay(self.dpy)
 
 
 def screenshot(ctx, display, name, window="Skylight", deadline=None):

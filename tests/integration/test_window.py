@@ -4,13 +4,21 @@ quadrant's colour at its centre and black bars where the picture is letterboxed.
 must end the run cleanly (exit 0, the summary line). Also: 10-bit HEVC, a resolution (and
 aspect) change mid-stream, and a clean error when there is no display at all.
 
+Per renderer driver (sdl; placebo on OpenGL and on Vulkan), what happens to the window while a
+clip plays: the X server going away (Xvfb killed) must end skylight within WAIT_S with exit
+status 1 and its own error line, not a crash, a hang or Xlib's exit(); the window unmapped
+(minimised) and mapped again must show the picture again with more pictures presented after;
+a window resized by someone else must show the picture letterboxed for its new size.
+
 Xvfb, the player and screenshots are skywindow.py's (one Xvfb per case; screenshots retried
 until they show the picture). The clips last far longer than any case needs, so the player is
 still running when the case ends it. test_render.py checks colours exactly, per renderer."""
 
 import skytest
 from skytest import check
-from skywindow import Player, XServer, is_black, letterbox, near, picture_rect, wait_shown
+from skywindow import (Player, XServer, XWindow, is_black, letterbox, near, picture_rect,
+                       wait_shown)
+from test_render import DRIVERS, check_driver
 
 # Quadrant colours of the pattern clips (gen_samples.pattern), top-left, top-right,
 # bottom-left, bottom-right; and how far YUV 4:2:0 round trips may move a channel.
@@ -110,5 +118,81 @@ def no_display(ctx):
     check(errs, "the error should suggest --headless", r)
 
 
+def play_in(ctx, x, driver, win_w, win_h):
+    """pattern.mkv with the driver, in a win_w x win_h window on XServer x, once a picture was
+    presented."""
+    args, env, _ = DRIVERS[driver]
+    p = Player(ctx, x.display, "pattern.mkv", win_w, win_h, args=args, env=env)
+    p.wait_presented()
+    return p
+
+
+def display_lost_case(driver):
+    def case(ctx):
+        x = XServer(ctx.tmp)
+        try:
+            p = play_in(ctx, x, driver, 640, 360)
+            try:
+                x.proc.kill()  # the display goes away mid-play
+                x.proc.wait()
+                r = p.wait_exit()
+            finally:
+                p.close()
+        finally:
+            x.stop()
+        check_driver(driver, r)
+        check(r.rc == 1, "expected exit status 1 when the display goes away", r)
+        check("error: the display went away" in r.err, "the error should say what happened", r)
+    case.__name__ = "display_lost_" + driver
+    return case
+
+
+def minimise_restore_case(driver):
+    def case(ctx):
+        with XServer(ctx.tmp) as x:
+            p = play_in(ctx, x, driver, 800, 300)
+            win = XWindow(x.display)
+            try:
+                win.unmap()
+                # Pictures go on through the pipeline while the window is hidden.
+                hidden = len(p.frames())
+                p.wait_frames(lambda frames: len(frames) >= hidden + 5,
+                              "5 more frames while the window is hidden")
+                win.map()
+                restored = p.presented()
+                p.wait_presented(count=restored + 5)
+                wait_picture(ctx, p, x.display, 800, 300, [640 / 360], "restored " + driver)
+                r = p.terminate()
+            finally:
+                win.close()
+                p.close()
+        check_driver(driver, r)
+    case.__name__ = "minimise_restore_" + driver
+    return case
+
+
+def window_resize_case(driver):
+    def case(ctx):
+        with XServer(ctx.tmp) as x:
+            p = play_in(ctx, x, driver, 800, 300)
+            win = XWindow(x.display)
+            try:
+                wait_picture(ctx, p, x.display, 800, 300, [640 / 360], "before resize " + driver)
+                win.resize(400, 400)  # bars left and right become bars above and below
+                wait_picture(ctx, p, x.display, 400, 400, [640 / 360], "resized " + driver)
+                r = p.terminate()
+            finally:
+                win.close()
+                p.close()
+        check_driver(driver, r)
+    case.__name__ = "window_resize_" + driver
+    return case
+
+
+THREE = ("sdl", "opengl", "vulkan")
+CASES = ([pattern_8bit, pattern_10bit, resolution_change, no_display] +
+         [f(d) for f in (display_lost_case, minimise_restore_case, window_resize_case)
+          for d in THREE])
+
 if __name__ == "__main__":
-    skytest.main([pattern_8bit, pattern_10bit, resolution_change, no_display])
+    skytest.main(CASES)

@@ -2,7 +2,9 @@
  * hand out go through the same mapping the placebo renderer uses (pl_map_avframe into reused
  * textures) and are rendered offscreen with libplacebo on OpenGL (a surfaceless EGL context:
  * Mesa's llvmpipe here, no window): the colours come out as the picture's matrix and range say.
- * And the table of hardware formats that map without a copy. Without EGL the tests are
+ * And the table of hardware formats that map without a copy, and the fall-back for hardware
+ * pictures that do not map: Vulkan frames (FFmpeg's Vulkan device on lavapipe) on the OpenGL
+ * GPU are downloaded, right, with one log line for all of them. Without EGL the tests are
  * skipped. (Not lavapipe: libplacebo 4.208 frees objects lavapipe's queue thread still uses,
  * which valgrind shows; the renderer does not use it on a software rasterizer either.) */
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 #include <EGL/egl.h>
 #include <EGL/eglext.h>
@@ -24,6 +27,7 @@
 #include <libplacebo/vulkan.h>
 
 #include "client/render/placebo_frames.h"
+#include "tests/unit/stderr_capture.h"
 
 #define W 64
 #define H 32
@@ -249,11 +253,66 @@ static void test_hardware_table(void **state)
     sky_placebo_frames_cleanup(&pf);
 }
 
+static int count(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* Hardware pictures the GPU cannot map are downloaded and shown right, with one warning for all
+ * of them, and from then on not "taken" (the renderer downloads them first). */
+static void test_unmappable_hw_falls_back_once(void **state)
+{
+    Gpu *g = gpu_or_skip(state);
+    AVBufferRef *dev = NULL;
+    if (av_hwdevice_ctx_create(&dev, AV_HWDEVICE_TYPE_VULKAN, NULL, NULL, 0) < 0)
+        skip(); /* no Vulkan device for FFmpeg here (mesa-vulkan-drivers has lavapipe) */
+    AVBufferRef *frames = av_hwframe_ctx_alloc(dev);
+    assert_non_null(frames);
+    AVHWFramesContext *fc = (AVHWFramesContext *)frames->data;
+    fc->format = AV_PIX_FMT_VULKAN;
+    fc->sw_format = AV_PIX_FMT_NV12;
+    fc->width = W;
+    fc->height = H;
+    assert_int_equal(av_hwframe_ctx_init(frames), 0);
+    static const int colour[3] = {180, 40, 60};
+    AVFrame *sw = solid(AV_PIX_FMT_NV12, colour, false);
+    AVFrame *hw = av_frame_alloc();
+    assert_non_null(hw);
+    assert_int_equal(av_hwframe_get_buffer(frames, hw, 0), 0);
+    assert_int_equal(av_hwframe_transfer_data(hw, sw, 0), 0);
+    assert_int_equal(av_frame_copy_props(hw, sw), 0);
+
+    SkyPlaceboFrames pf;
+    assert_int_equal(sky_placebo_frames_init(&pf, g->gpu), 0);
+    tstderr_begin();
+    uint8_t got[3][4];
+    for (int i = 0; i < 3; i++)
+        render(g, &pf, hw, got[i]);
+    const char *log = tstderr_end();
+    assert_int_equal(count(log, "cannot be mapped"), 1);
+    assert_int_equal(count(log, "\n"), 1); /* and nothing else, once per picture */
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 3; k++)
+            if (abs(got[i][k] - colour[k]) > 2)
+                fail_msg("downloaded picture %d: (%d, %d, %d), expected (%d, %d, %d)", i,
+                         got[i][0], got[i][1], got[i][2], colour[0], colour[1], colour[2]);
+    assert_false(sky_placebo_frames_takes(&pf, AV_PIX_FMT_VULKAN));
+    sky_placebo_frames_cleanup(&pf);
+    av_frame_free(&hw);
+    av_frame_free(&sw);
+    av_buffer_unref(&frames);
+    av_buffer_unref(&dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_software_formats),
         cmocka_unit_test(test_hardware_table),
+        cmocka_unit_test(test_unmappable_hw_falls_back_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
