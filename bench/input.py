@@ -20,11 +20,13 @@ thread presents; OpenGL on a software rasterizer), alternating within each round
     it includes the time the event waits for the main thread;
   - the drawing thread's present time (presented_us - draw_start_us of the frame lines), p50/p99,
     and the present interval p50.
-Whether vsync blocks at all is checked too: `skylight play --no-pacing --vsync` of the clip in a
-small window, per renderer; above 60 pictures a second, presents do not wait for a refresh. On
-Xvfb with Mesa's llvmpipe (the machine this was written on) they do not: Xvfb has no display,
-so "vsync on" costs nothing there and the figures show a main thread busy drawing, not one
-waiting for a refresh (bench/render.py measured the same present times with and without vsync).
+Whether vsync blocks at all is checked too: the present interval p50 of an unpaced
+`skylight play` of a small clip (pictures come faster than any refresh), with --vsync and with
+--no-vsync, per renderer: about 16.7 ms with vsync and much less without means presents wait for
+Xvfb's 60 Hz refresh. On the machine this was written on (Xvfb, Mesa llvmpipe) sdl's do (16.0 ms
+against 1.4 ms), placebo's on OpenGL do not (6.6 ms either way), so "after" never waits. A stream
+paced at 60 fps seldom has to wait, though: most of the main thread's time in a present is
+drawing (bench/render.py measures the same present times with --vsync yes and no).
 
     bench/input.py [--build DIR] [--seconds S] [--rounds N] [--window]
 """
@@ -48,6 +50,9 @@ LOADS = (20, 150)
 INJECT_MS = 10
 WARMUP_S = 1.5
 VARIANTS = (("before", "sdl"), ("after", "placebo"))
+# Injected keys cycle through the letters, so a lost event cannot shift the pairing of the
+# injected events with the host's lines by less than a whole cycle.
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def script(path, seconds):
@@ -133,17 +138,19 @@ class XTest:
         self.dpy = self.x11.XOpenDisplay(display.encode())
         if not self.dpy:
             sys.exit("cannot open X display %s" % display)
-        self.key_a = self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(b"a"))
+        self.codes = {k: self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(k.encode()))
+                      for k in LETTERS}
 
     def pointer_to(self, x, y):
         """Moves the pointer (no window manager: the keyboard focus follows it)."""
         self.xtst.XTestFakeMotionEvent(self.dpy, -1, x, y, 0)
         self.x11.XFlush(self.dpy)
 
-    def key_a_event(self, down):
-        """Sends a press or release of A now; returns CLOCK_MONOTONIC (us) just before."""
+    def key_event(self, letter, down):
+        """Sends a press or release of a letter key now; returns CLOCK_MONOTONIC (us) just
+        before."""
         t_us = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
-        self.xtst.XTestFakeKeyEvent(self.dpy, self.key_a, 1 if down else 0, 0)
+        self.xtst.XTestFakeKeyEvent(self.dpy, self.codes[letter], 1 if down else 0, 0)
         self.x11.XFlush(self.dpy)
         return t_us
 
@@ -163,6 +170,18 @@ def frame_lines(path):
 def pct(vals, p):
     vals = sorted(vals)
     return vals[min(len(vals) - 1, len(vals) * p // 100)] if vals else None
+
+
+def match(sent, arrived):
+    """Injection -> arrival latencies (us): each host line (letter, down, mono_us) paired with
+    the first later injection of the same key and direction not yet paired, in order."""
+    out, i = [], 0
+    for key in arrived:
+        j = next((j for j in range(i, len(sent)) if sent[j][:2] == key[:2]), None)
+        if j is not None and sent[j][2] <= key[2]:
+            out.append(key[2] - sent[j][2])
+            i = j + 1
+    return out
 
 
 def window_run(sky, host, renderer, env, tmp, seconds):
@@ -192,9 +211,15 @@ def window_run(sky, host, renderer, env, tmp, seconds):
         t_next = time.monotonic()
         for i in range(int(seconds * 1000 / INJECT_MS) // 2 * 2):
             time.sleep(max(0, t_next - time.monotonic()))
-            sent.append(x.key_a_event(i % 2 == 0))
+            letter, down = LETTERS[i // 2 % len(LETTERS)], i % 2 == 0
+            sent.append((letter, down, x.key_event(letter, down)))
             t_next += INJECT_MS / 1000
-        time.sleep(0.5)
+        n = -1  # until nothing more arrives for a second (a busy client catches up)
+        for _ in range(10):
+            if n == len(host.lines):
+                break
+            n = len(host.lines)
+            time.sleep(1)
     finally:
         x.close()
         if p.poll() is None:
@@ -205,13 +230,14 @@ def window_run(sky, host, renderer, env, tmp, seconds):
     err.close()
     objs = frame_lines(js)
     summary = [o for o in objs if o.get("type") == "summary"][0]
-    arrived = [int(mm.group(1)) for mm in
-               (re.search(r"^input key (?:down|up) code=0x8041 .* mono_us=(\d+)$", line)
+    arrived = [(chr(int(mm.group(2), 16) - 0x8000).lower(), mm.group(1) == "down",
+                int(mm.group(3))) for mm in
+               (re.search(r"^input key (down|up) code=(0x80[45][0-9a-f]) .* mono_us=(\d+)$", line)
                 for line in host.lines[first_line:]) if mm]
     draw = [o["presented_us"] - o["draw_start_us"] for o in objs if o.get("type") == "frame"
             and o["fate"] == "presented" and o.get("draw_start_us") is not None]
-    lat = [b - a for a, b in zip(sent, arrived)] if len(arrived) == len(sent) else []
-    return {"sent": len(sent), "arrived": len(arrived),
+    lat = match(sent, arrived)
+    return {"sent": len(sent), "arrived": len(lat),
             "inj50": pct(lat, 50), "inj99": pct(lat, 99),
             "sock50": summary["network"]["input_to_socket_us_p50"],
             "sock99": summary["network"]["input_to_socket_us_p99"],
@@ -220,14 +246,18 @@ def window_run(sky, host, renderer, env, tmp, seconds):
             "window": m.group(0).split("info: ", 1)[1] if m else ""}
 
 
-def vsync_fps(sky, clip, renderer, env, tmp):
-    """Pictures a second of an unpaced `play` with vsync on (capped near 60 if it blocks)."""
+def vsync_interval(sky, clip, renderer, vsync, env, tmp):
+    """The present interval p50 (ms) of an unpaced `play` of a small clip, with or without
+    vsync (near a refresh, 16.7 ms, when presents wait for it)."""
+    if not os.path.exists(clip):
+        subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f",
+                        "lavfi", "-i", "testsrc2=s=640x360:r=60", "-t", "10", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip], check=True)
     js = os.path.join(tmp, "v.jsonl")
-    run([sky, "play", "--no-pacing", "--vsync", "--renderer", renderer, "--no-audio",
-         "--window-width", "640", "--window-height", "360", "--duration", "3", "--stats-json",
-         js, clip], env)
-    s = summary_of(js)
-    return s["presented"] / (s["duration_us"] / 1e6)
+    run([sky, "play", "--no-pacing", "--vsync" if vsync else "--no-vsync", "--renderer",
+         renderer, "--no-audio", "--window-width", "640", "--window-height", "360",
+         "--stats-json", js, clip], env)
+    return summary_of(js)["present_interval_us"]["p50"] / 1000
 
 
 def main_window(a):
@@ -250,7 +280,9 @@ def main_window(a):
             env.pop("SDL_VIDEODRIVER", None)
             host = Host(testhost, os.path.join(tmp, "host"), clip)
             run([sky, "pair", host.addr, "--pin", "1234"], env)
-            vsync = {r: vsync_fps(sky, clip, r, env, tmp) for _, r in VARIANTS}
+            small = os.path.join(clips_dir, "vsync-360p.mkv")
+            vsync = {(r, v): vsync_interval(sky, small, r, v, env, tmp) for _, r in VARIANTS
+                     for v in (True, False)}
             for _ in range(a.rounds):
                 for name, renderer in VARIANTS:
                     r = window_run(sky, host, renderer, env, tmp, a.seconds)
@@ -287,8 +319,13 @@ def main_window(a):
     print("ratio after/before: inject->host p50 %.2f p99 %.2f; capture->socket p50 %.2f p99 %.2f"
           % (af["inj50"] / b["inj50"], af["inj99"] / b["inj99"], af["sock50"] / b["sock50"],
              af["sock99"] / b["sock99"]))
-    print("vsync check, unpaced play with --vsync: %s pictures/s; %s" % (
-        ", ".join("%s %.0f" % kv for kv in vsync.items()),
-        "about 60 or less: presents may wait for a refresh (or the machine is too slow to tell)"
-        if max(vsync.values()) < 66 else
-        "over 60: presents do NOT wait for a refresh on this X server (vsync does not block)"))
+    for _, r in VARIANTS:
+        on, off = vsync[r, True], vsync[r, False]
+        print("vsync check, %s: unpaced play, present interval p50 %.2f ms with --vsync, %.2f ms "
+              "without: %s" % (r, on, off, "presents wait for the refresh (vsync blocks)"
+                               if on > 12 and off < 0.6 * on else
+                               "vsync does not block here (or drawing alone takes a refresh)"))
+
+
+if __name__ == "__main__":
+    main()
