@@ -394,6 +394,7 @@ static int draw_and_present(SkyRender *r, const AVFrame *f)
 /* Shows one picture and finishes its timeline. Returns 0 or a fatal error. */
 static int show(SkyRender *r, AVFrame **frame, SkyFrameTiming *t)
 {
+    t->draw_start_us = sky_time_us();
     const AVFrame *f = takeable(r, *frame);
     int ret = f ? draw_and_present(r, f) : SKY_ERR(EIO);
     if (f && ret == 0 && r->failures == 0) {
