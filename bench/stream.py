@@ -77,12 +77,16 @@ class Host:
         self.p.wait(timeout=30)
 
 
-def options(doc):
-    """The benchmarks' command line (--build DIR, --seconds S, --rounds N), parsed."""
+def options(doc, window=False):
+    """The benchmarks' command line (--build DIR, --seconds S, --rounds N, and --window when
+    asked for), parsed."""
     ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--rounds", type=int, default=3)
+    if window:
+        ap.add_argument("--window", action="store_true",
+                        help="real X input into a window on Xvfb, sdl against placebo")
     return ap.parse_args()
 
 

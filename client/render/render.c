@@ -95,7 +95,7 @@ struct SkyRender {
     uint64_t draw_ov_serial;
     bool draw_ov_shown;
     AVFrame *download;            /* hardware pictures the driver does not take */
-    bool download_logged;
+    bool hw_path_logged;         /* how hardware pictures get to the driver was said */
     int failures;                 /* consecutive failed draws or presents */
     uint32_t hdr_generation;      /* the host HDR mode message last handed to the driver */
     int64_t test_present_delay_us; /* SKY_TEST_HOOKS: every present made this much slower */
@@ -370,21 +370,23 @@ static const SkyOverlayImage *take_overlay(SkyRender *r, SkyOverlayImage *img)
     return img;
 }
 
-/* A hardware picture the driver does not take is downloaded (once said, not per picture; by
- * the driver where it took such pictures before and gave up on mapping them). */
+/* A hardware picture the driver does not take is downloaded (once said, not per picture). */
 static const AVFrame *takeable(SkyRender *r, const AVFrame *f)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
     if (!d || !(d->flags & AV_PIX_FMT_FLAG_HWACCEL))
         return f;
     if (r->drv->takes_format(r->priv, f->format)) {
-        r->download_logged = true; /* a later fall-back is the driver's to tell */
+        if (!r->hw_path_logged)
+            SKY_LOGI(TAG, "%s pictures are mapped by the %s renderer, without a copy", d->name,
+                     r->drv->name);
+        r->hw_path_logged = true;
         return f;
     }
-    if (!r->download_logged) {
+    if (!r->hw_path_logged) {
         SKY_LOGI(TAG, "%s pictures are copied to system memory for the %s renderer",
                  d->name, r->drv->name);
-        r->download_logged = true;
+        r->hw_path_logged = true;
     }
     av_frame_unref(r->download);
     if (av_hwframe_transfer_data(r->download, f, 0) < 0 ||
@@ -434,6 +436,7 @@ static int draw_and_present(SkyRender *r, const AVFrame *f)
 /* Shows one picture and finishes its timeline. Returns 0 or a fatal error. */
 static int show(SkyRender *r, AVFrame **frame, SkyFrameTiming *t)
 {
+    t->draw_start_us = sky_time_us();
     const AVFrame *f = takeable(r, *frame);
     int ret = f ? draw_and_present(r, f) : SKY_ERR(EIO);
     if (f && ret == 0 && r->failures == 0) {

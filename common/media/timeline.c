@@ -162,6 +162,7 @@ bool sky_frame_timing_json(const SkyFrameTiming *f, int64_t t0_us, char *buf, si
     rel(&j, "enqueued_us", f->enqueued_us, t0_us);
     rel(&j, "decode_start_us", f->decode_start_us, t0_us);
     rel(&j, "decode_end_us", f->decode_end_us, t0_us);
+    rel(&j, "draw_start_us", f->draw_start_us, t0_us);
     rel(&j, "presented_us", f->presented_us, t0_us);
     if (f->net.valid) {
         sky_json_uint(&j, "host_frame", f->net.host_frame);

@@ -7,6 +7,8 @@
  *   queue_us            enqueued      -> decode_start
  *   decode_us           decode_start  -> decode_end   (picture ready in system memory)
  *   present_latency_us  decode_end    -> presented    (presentation call returned)
+ *   draw (frame lines)  draw_start    -> presented    (the drawing thread's download, draw and
+ *                                        present of the picture; no histogram)
  *   total_us            enqueued      -> presented
  *   present_interval_us presented     -> the next picture presented (judder; redraws of the
  *                                        same picture do not count)
@@ -65,6 +67,7 @@ typedef struct SkyFrameTiming {
     int64_t enqueued_us;
     int64_t decode_start_us;
     int64_t decode_end_us;
+    int64_t draw_start_us; /* the drawing thread began to show it (0 headless) */
     int64_t presented_us;
     SkyFrameFate fate;
     SkyDropReason drop_reason;

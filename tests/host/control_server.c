@@ -208,22 +208,24 @@ static void send_hdr(SkyThControl *c)
 
 /* ---- Receiving ---- */
 
-/* Logs one input packet, decoded, with its arrival time on the session's clock; a packet that
- * does not parse is shown in hex. Returns the decoded packet's kind (UNKNOWN if it did not). */
+/* Logs one input packet, decoded, with its arrival time on the session's clock and on
+ * CLOCK_MONOTONIC (benchmarks on the same machine compare it with when they made the input); a
+ * packet that does not parse is shown in hex. Returns the decoded packet's kind (UNKNOWN if it
+ * did not). */
 static bool log_input(SkyThControl *c, const uint8_t *data, size_t len, SkyInputPacket *p)
 {
-    int64_t at = sky_time_us() - c->start_us;
+    int64_t now = sky_time_us(), at = now - c->start_us;
     if (sky_input_parse(data, len, p) == 0) {
         char text[256];
         sky_input_format(p, text, sizeof(text));
-        sky_th_event("input %s at_us=%lld", text, (long long)at);
+        sky_th_event("input %s at_us=%lld mono_us=%lld", text, (long long)at, (long long)now);
         return true;
     }
     char hex[2 * INPUT_HEX_MAX + 1];
     size_t n = len > INPUT_HEX_MAX ? INPUT_HEX_MAX : len;
     sky_hex_encode(data, n, hex, false);
-    sky_th_event("input-malformed len=%zu hex=%s%s at_us=%lld", len, hex, n < len ? "..." : "",
-                 (long long)at);
+    sky_th_event("input-malformed len=%zu hex=%s%s at_us=%lld mono_us=%lld", len, hex,
+                 n < len ? "..." : "", (long long)at, (long long)now);
     return false;
 }
 

@@ -92,7 +92,7 @@ class Session:
         sentinel dropped."""
         out = []
         for line in self.host.events("input"):
-            line = re.sub(r" at_us=\d+$", "", line)[len("input "):]
+            line = re.sub(r" at_us=\d+ mono_us=\d+$", "", line)[len("input "):]
             m = re.match(r"mouse-rel dx=(-?\d+) dy=(-?\d+)$", line)
             if m and out and out[-1].startswith("mouse-rel "):
                 px, py = map(int, re.findall(r"-?\d+", out[-1]))
@@ -449,7 +449,8 @@ def slow_present(ctx):
                 skytest.skip("this build has no test hooks (cmake -DSKY_TEST_HOOKS=ON)")
             check("drawn on a render thread" in r.err, "placebo did not draw on a render thread", r)
             times = [int(m.group(1)) for m in
-                     (re.search(r"^input key (?:down|up) code=0x8041 .* at_us=(\d+)$", l)
+                     (re.search(r"^input key (?:down|up) code=0x8041 .* at_us=(\d+) mono_us=\d+$",
+                                l)
                       for l in s.host.events("input")) if m]
             check(len(times) == 120, "the host got %d of the 120 key events" % len(times), r)
             gap_ms = max(b - a for a, b in zip(times, times[1:])) / 1000

@@ -10,7 +10,7 @@ import skytest
 from skytest import check
 
 FRAME_FIELDS = ("type", "frame", "pts_us", "size_bytes", "keyframe", "enqueued_us",
-                "decode_start_us", "decode_end_us", "presented_us", "fate")
+                "decode_start_us", "decode_end_us", "draw_start_us", "presented_us", "fate")
 TIMES = ("enqueued_us", "decode_start_us", "decode_end_us", "presented_us")
 SECOND_FIELDS = ("t_us", "frames_in", "presented", "dropped", "fps", "video_kbps",
                  "decode_us_p50", "present_latency_us_p50")
@@ -35,7 +35,8 @@ def file_frames(ctx, name):
 
 
 def check_lines(objs, expect_frames, r):
-    """The checks every --stats-json output must pass; returns (frames, seconds, summary)."""
+    """The checks every headless --stats-json output must pass; returns (frames, seconds,
+    summary)."""
     check(objs, "no JSON lines", r)
     types = [o.get("type") for o in objs]
     check(all(t in ("frame", "second", "summary") for t in types), "unknown line type", r)
@@ -52,6 +53,7 @@ def check_lines(objs, expect_frames, r):
             check(all(isinstance(f[k], int) for k in TIMES), "presented frame lacks a time: %s" % f, r)
             check(f["enqueued_us"] <= f["decode_start_us"] <= f["decode_end_us"] <= f["presented_us"],
                   "a frame's moments are out of order: %s" % f, r)
+            check(f["draw_start_us"] is None, "a headless picture was drawn: %s" % f, r)
             check(f.get("width", 0) > 0 and f.get("height", 0) > 0, "no picture size: %s" % f, r)
         else:
             check(f.get("drop_reason") in DROP_REASONS, "dropped frame without a reason: %s" % f, r)

@@ -43,9 +43,32 @@ class Session:
                  "--stats-json", self.stats] + (["--duration", str(duration)] if duration else [])
                 + list(extra))
 
-    def run(self, *extra, duration=3, expect_rc=0, timeout_s=90):
-        return self.client.run(*self.args(*extra, duration=duration), expect_rc=expect_rc,
-                               timeout_s=timeout_s)
+    def run(self, *extra, duration=3, frames=None, expect_rc=0, timeout_s=90):
+        """The client, to its end. frames: instead of --duration, it runs until it has
+        presented that many pictures, however slow the machine, and is then stopped (Ctrl+C)."""
+        if frames is None:
+            return self.client.run(*self.args(*extra, duration=duration), expect_rc=expect_rc,
+                                   timeout_s=timeout_s)
+        if os.path.exists(self.stats):
+            os.unlink(self.stats)
+        p = self.client.popen(*self.args(*extra, duration=0),
+                              stderr_path=self.ctx.path("client-stderr"))
+        deadline = time.monotonic() + timeout_s
+        while (p.poll() is None and time.monotonic() < deadline and
+               self.presented() < frames):
+            time.sleep(0.1)
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+        r = finish(p, timeout_s)
+        check(r.rc == expect_rc, "expected exit status %d" % expect_rc, r)
+        return r
+
+    def presented(self):
+        """Pictures the running client has reported presented so far."""
+        if not os.path.exists(self.stats):
+            return 0
+        with open(self.stats) as f:
+            return f.read().count('"fate":"presented"')
 
     def popen(self, *extra, duration=0, env=None, headless=True, drop=()):
         args = self.args(*extra, duration=duration)
@@ -361,7 +384,7 @@ def plain_rtsp(ctx):
     handshake runs in plain text and the stream plays."""
     s = Session(ctx, ["--plain-rtsp"])
     try:
-        s.run(*SMALL, duration=2)
+        s.run(*SMALL, frames=30)
         launch = s.host.wait_for("launch ")
         check("corever=0" in launch, "the host did not serve plain RTSP: %s" % launch)
         sent = sent_frames(s.host.wait_for("stream-end "))
@@ -494,7 +517,7 @@ def encrypted(ctx):
     for mode, extra in (("opportunistic", ["--encrypt"]), ("mandatory", [])):
         s = Session(ctx, ["--video-encryption", mode], name=mode)
         try:
-            s.run("--codec", "h264", *SMALL, *extra, duration=2)
+            s.run("--codec", "h264", *SMALL, *extra, frames=30)
             ann = s.host.wait_for("announce ")
             sent = sent_frames(s.host.wait_for("stream-end "))
         finally:
@@ -515,7 +538,7 @@ def codecs(ctx):
             if hdr:
                 args.append("--hdr")
             m = s.host.mark()
-            s.run(*args, duration=2)
+            s.run(*args, frames=15)
             ann = s.host.wait_for("announce ", after=m)
             check("codec=%s" % codec in ann and ("hdr=1" in ann) == hdr, ann)
             sent = sent_frames(s.host.wait_for("stream-end ", after=m))
@@ -696,7 +719,7 @@ def yuv444(ctx):
                                      ("hevc", "Rext", "HEVC 4:4:4")):
             m = s.host.mark()
             r = s.run("--yuv444", "--codec", codec, "--width", "640", "--height", "360", "--fps",
-                      "30", "--bitrate", "8000", duration=2)
+                      "30", "--bitrate", "8000", frames=15)
             check("(640x360 at 30 fps, %s, " % name in r.out, "the start line does not say "
                   "%s" % name, r)
             ann = s.host.wait_for("announce ", after=m)
@@ -724,7 +747,7 @@ def yuv444_unsupported(ctx):
     s = Session(ctx)
     try:
         m = s.host.mark()
-        r = s.run("--yuv444", "--width", "320", "--height", "240", "--fps", "30", duration=2)
+        r = s.run("--yuv444", "--width", "320", "--height", "240", "--fps", "30", frames=15)
         warns = [l for l in r.err.splitlines() if "4:4:4" in l]
         check(len(warns) == 1 and "4:2:0" in warns[0] and "HEVC" in warns[0],
               "not one clear warning about 4:4:4: %s" % warns, r)
@@ -770,7 +793,7 @@ def hdr(ctx):
             what = "%s%s" % (codec, " ".join(("",) + extra))
             m = s.host.mark()
             r = s.run("--hdr", "--codec", codec, "--width", "320", "--height", "240", "--fps",
-                      "30", "--bitrate", "8000", *extra, duration=2)
+                      "30", "--bitrate", "8000", *extra, frames=15)
             ann = s.host.wait_for("announce ", after=m)
             check("hdr=1" in ann and ("chroma=444" in ann) == bool(extra), ann)
             check(s.host.wait_for("hdr-mode ", after=m) == "hdr-mode enabled=1", "host HDR mode")
@@ -803,7 +826,7 @@ def hdr_sdr_display(ctx):
     try:
         m = s.host.mark()
         r = s.run("--hdr", "--codec", "hevc", "--width", "320", "--height", "240", "--fps", "30",
-                  duration=2)
+                  frames=15)
         check("hdr=1" in s.host.wait_for("announce ", after=m), "not a 10-bit request")
         check(s.host.wait_for("hdr-mode ", after=m) == "hdr-mode enabled=0", "host HDR mode")
         check(not [l for l in r.err.splitlines() if "HDR mode" in l], "the client says HDR", r)

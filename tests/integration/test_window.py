@@ -1,7 +1,8 @@
 """A real window under Xvfb: skylight plays a clip of four static colour quadrants in a window
 whose aspect differs from the video's; a screenshot (xwd of the window) must show each
 quadrant's colour at its centre and black bars where the picture is letterboxed. Then SIGTERM
-must end the run cleanly (exit 0, the summary line). Also: 10-bit HEVC, a resolution (and
+must end the run cleanly (exit 0, the summary line), and every presented frame's line must say
+when its drawing began (decode_end_us <= draw_start_us <= presented_us). Also: 10-bit HEVC, a resolution (and
 aspect) change mid-stream, and a clean error when there is no display at all.
 
 Per renderer driver (sdl; placebo on OpenGL and on Vulkan), what happens to the window while a
@@ -76,6 +77,10 @@ def pattern_case(ctx, sample, win_w, win_h):
             check("stopped by the user" in r.err, "SIGTERM was not reported as a stop", r)
         finally:
             p.close()
+    shown = [f for f in p.frames() if f["fate"] == "presented"]
+    check(shown and all(f["decode_end_us"] <= f["draw_start_us"] <= f["presented_us"]
+                        for f in shown),
+          "presented frames need decode_end_us <= draw_start_us <= presented_us", r)
 
 
 def pattern_8bit(ctx):

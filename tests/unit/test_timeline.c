@@ -194,7 +194,11 @@ static void test_frame_json(void **state)
     assert_true(num(buf, "enqueued_us") == 1000);
     assert_true(num(buf, "decode_start_us") == 1100);
     assert_true(num(buf, "decode_end_us") == 1300);
+    str_at(buf, "draw_start_us", "null"); /* presented headless: never drawn */
     assert_true(num(buf, "presented_us") == 1600);
+    f.draw_start_us = T0 + 1450;
+    assert_true(sky_frame_timing_json(&f, T0, buf, sizeof(buf)));
+    assert_true(num(buf, "draw_start_us") == 1450);
     str_at(buf, "fate", "presented");
     char tmp[16];
     assert_false(tjson_get(buf, "drop_reason", tmp, sizeof(tmp)));
