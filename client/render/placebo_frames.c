@@ -3,6 +3,7 @@
 #include "client/render/placebo_frames.h"
 
 #include <libavutil/hwcontext.h>
+#include <libavutil/hwcontext_vulkan.h>
 #include <libavutil/pixdesc.h>
 #include <libplacebo/utils/libav.h>
 #include <libplacebo/vulkan.h>
@@ -25,7 +26,9 @@ bool sky_placebo_maps_hw_format(pl_gpu gpu, int av_pix_fmt)
     case AV_PIX_FMT_DRM_PRIME:
         return (gpu->import_caps.tex & PL_HANDLE_DMA_BUF) != 0;
     case AV_PIX_FMT_VULKAN:
-        return pl_vulkan_get(gpu) != NULL;
+        /* Only images of libplacebo's own VkDevice can be wrapped; the decoder makes its own
+         * device (sharing libplacebo's is not done yet), so its pictures are downloaded. */
+        return false;
     default:                   /* CUDA, VDPAU, ...: libplacebo 4.208 has no interop for them */
         return false;
     }
@@ -50,9 +53,22 @@ bool sky_placebo_frames_takes(const SkyPlaceboFrames *pf, int av_pix_fmt)
     return !pf->hw_broken && sky_placebo_maps_hw_format(pf->gpu, av_pix_fmt);
 }
 
+/* pl_map_avframe wraps a Vulkan picture's images without asking whose they are: an image of
+ * another VkDevice must never reach it. */
+static bool foreign_vulkan(pl_gpu gpu, const AVFrame *f)
+{
+    if (f->format != AV_PIX_FMT_VULKAN || !f->hw_frames_ctx)
+        return false;
+    const AVHWFramesContext *fc = (const AVHWFramesContext *)f->hw_frames_ctx->data;
+    const AVVulkanDeviceContext *dev = fc->device_ctx->hwctx;
+    pl_vulkan vk = pl_vulkan_get(gpu);
+    return !vk || dev->act_dev != vk->device;
+}
+
 bool sky_placebo_frames_map(SkyPlaceboFrames *pf, const AVFrame *f, struct pl_frame *out)
 {
-    if (pl_map_avframe_ex(pf->gpu, out, pl_avframe_params(.frame = f, .tex = pf->planes)))
+    if (!foreign_vulkan(pf->gpu, f) &&
+        pl_map_avframe_ex(pf->gpu, out, pl_avframe_params(.frame = f, .tex = pf->planes)))
         return true;
     if (!is_hw(f->format)) {
         if (!pf->unmappable_logged)

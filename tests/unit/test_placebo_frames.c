@@ -240,7 +240,7 @@ static void test_hardware_table(void **state)
     bool dmabuf = (gpu->import_caps.tex & PL_HANDLE_DMA_BUF) != 0;
     assert_int_equal(sky_placebo_maps_hw_format(gpu, AV_PIX_FMT_VAAPI), dmabuf);
     assert_int_equal(sky_placebo_maps_hw_format(gpu, AV_PIX_FMT_DRM_PRIME), dmabuf);
-    assert_false(sky_placebo_maps_hw_format(gpu, AV_PIX_FMT_VULKAN)); /* not a Vulkan GPU */
+    assert_false(sky_placebo_maps_hw_format(gpu, AV_PIX_FMT_VULKAN)); /* not its VkDevice */
     assert_false(sky_placebo_maps_hw_format(gpu, AV_PIX_FMT_CUDA));
     assert_false(sky_placebo_maps_hw_format(gpu, AV_PIX_FMT_VDPAU));
     assert_false(sky_placebo_maps_hw_format(gpu, AV_PIX_FMT_NV12));
