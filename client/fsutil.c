@@ -1,4 +1,4 @@
-/* Atomic file writes, capped reads and the config directory (fsutil.h). */
+/* Atomic file writes, capped reads, the config and cache directories (fsutil.h). */
 #include "client/fsutil.h"
 
 #include <errno.h>
@@ -116,16 +116,27 @@ int sky_read_file(const char *path, size_t max, char **data, size_t *len)
     return 0;
 }
 
-int sky_config_dir(char *out, size_t cap)
+/* $VAR/skylight if VAR holds an absolute path, else $HOME/FALLBACK/skylight. */
+static int xdg_dir(const char *var, const char *fallback, char *out, size_t cap)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *xdg = getenv(var);
     const char *home = getenv("HOME");
     int n;
     if (xdg && xdg[0] == '/')
         n = snprintf(out, cap, "%s/skylight", xdg);
     else if (home && home[0])
-        n = snprintf(out, cap, "%s/.config/skylight", home);
+        n = snprintf(out, cap, "%s/%s/skylight", home, fallback);
     else
         return SKY_ERR(ENOENT);
     return n < 0 || (size_t)n >= cap ? SKY_ERR(ENAMETOOLONG) : 0;
+}
+
+int sky_config_dir(char *out, size_t cap)
+{
+    return xdg_dir("XDG_CONFIG_HOME", ".config", out, cap);
+}
+
+int sky_cache_dir(char *out, size_t cap)
+{
+    return xdg_dir("XDG_CACHE_HOME", ".cache", out, cap);
 }

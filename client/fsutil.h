@@ -15,5 +15,8 @@ int sky_write_file_atomic(const char *path, const void *data, size_t len, mode_t
 int sky_read_file(const char *path, size_t max, char **data, size_t *len);
 /* $XDG_CONFIG_HOME/skylight, else $HOME/.config/skylight. SKY_ERR(ENOENT) if neither is set. */
 int sky_config_dir(char *out, size_t cap);
+/* $XDG_CACHE_HOME/skylight, else $HOME/.cache/skylight (what can be fetched again: box art).
+ * SKY_ERR(ENOENT) if neither is set. */
+int sky_cache_dir(char *out, size_t cap);
 
 #endif

@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential cmake pkg-config
-  libsdl2-dev libsdl2-ttf-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libopus-dev libenet-dev libssl-dev libexpat1-dev libcurl4-openssl-dev
   libisal-dev  # Reed-Solomon FEC
   libplacebo-dev libvulkan-dev  # the placebo renderer (Vulkan, OpenGL)

@@ -1,7 +1,8 @@
 /* One GameStream host over its HTTP API: finding it, checking who it is, pairing, app lists,
- * launch/resume and quit (host_client.h). */
+ * launch/resume, quit and app assets (host_client.h). */
 #include "client/host/host_client.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,10 @@ static void make_uuid(char out[37])
              b[13], b[14], b[15]);
 }
 
-/* One GET. pinned: the public-key pin for HTTPS ("" for none). */
-static int get(SkyHostClient *hc, bool https, const char *path, const char *query,
-               int64_t timeout_ms, const char *pinned, SkyHttpResponse *resp, char *err,
-               size_t errlen)
+/* One GET of at most max_bytes. pinned: the public-key pin for HTTPS ("" for none). */
+static int get_capped(SkyHostClient *hc, bool https, const char *path, const char *query,
+                      int64_t timeout_ms, const char *pinned, size_t max_bytes,
+                      SkyHttpResponse *resp, char *err, size_t errlen)
 {
     char uuid[37], url[8192], why[256];
     make_uuid(uuid);
@@ -69,13 +70,22 @@ static int get(SkyHostClient *hc, bool https, const char *path, const char *quer
                       hc->cfg.id->key_len, pinned && pinned[0] ? pinned : NULL};
     SkyHttpRequest req = {url, https ? &tls : NULL, timeout_ms,
                           timeout_ms < hc->cfg.timeout_ms ? timeout_ms : hc->cfg.timeout_ms,
-                          MAX_REPLY_BYTES, hc->cfg.cancel};
+                          max_bytes, hc->cfg.cancel};
     SKY_LOGD(TAG, "GET %s://%s/%s", https ? "https" : "http", hc->address, path);
     ret = sky_http_get(&req, resp, why, sizeof(why));
     if (ret < 0)
         snprintf(err, errlen, "%s (%s port %u, /%s): %s", hc->address, https ? "HTTPS" : "HTTP",
                  (unsigned)(https ? hc->info.https_port : hc->http_port), path, why);
     return ret;
+}
+
+/* One GET of an XML reply (capped at MAX_REPLY_BYTES). */
+static int get(SkyHostClient *hc, bool https, const char *path, const char *query,
+               int64_t timeout_ms, const char *pinned, SkyHttpResponse *resp, char *err,
+               size_t errlen)
+{
+    return get_capped(hc, https, path, query, timeout_ms, pinned, MAX_REPLY_BYTES, resp, err,
+                      errlen);
 }
 
 /* GET and parse the reply's status; on success *doc is the caller's. */
@@ -643,4 +653,18 @@ int sky_host_client_quit(SkyHostClient *hc, char *err, size_t errlen)
     }
     sky_xml_destroy(&doc);
     return ret;
+}
+
+int sky_host_client_appasset(SkyHostClient *hc, uint32_t appid, size_t max_bytes,
+                             SkyHttpResponse *resp, char *err, size_t errlen)
+{
+    char query[96];
+    memset(resp, 0, sizeof(*resp));
+    int ret = need_paired(hc, err, errlen);
+    if (ret < 0)
+        return ret;
+    /* AssetType 2, AssetIdx 0: the box art, as Moonlight asks for it. */
+    snprintf(query, sizeof(query), "appid=%" PRIu32 "&AssetType=2&AssetIdx=0", appid);
+    return get_capped(hc, true, "appasset", query, hc->cfg.timeout_ms, hc->pin, max_bytes, resp,
+                      err, errlen);
 }

@@ -1,7 +1,8 @@
 /* Talking to one GameStream host over its HTTP API: finding it (by a known name, its address
- * or a new address), checking who it is, pairing, listing apps, launching/resuming and
- * quitting. Every request has a timeout and a body cap; HTTPS requests present the client
- * certificate and, once the host is paired, only accept the host certificate pinned then.
+ * or a new address), checking who it is, pairing, listing apps, launching/resuming, quitting
+ * and fetching box art. Every request has a timeout and a body cap; HTTPS requests present the
+ * client certificate and, once the host is paired, only accept the host certificate pinned
+ * then.
  *
  * Threads: one thread uses a SkyHostClient; `cancel` may be set from anywhere (a signal). */
 #ifndef SKY_CLIENT_HOST_CLIENT_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "client/host/hosts.h"
+#include "client/host/http.h"
 #include "client/host/identity.h"
 #include "common/core/opts.h"
 #include "common/proto/hostapi.h"
@@ -72,5 +74,12 @@ int sky_host_client_launch(SkyHostClient *hc, const SkyLaunchParams *p, bool res
                            SkySessionUrl *url, char *err, size_t errlen);
 /* /cancel: ends the running app. */
 int sky_host_client_quit(SkyHostClient *hc, char *err, size_t errlen);
+/* /appasset: the app's box art as the host sends it (Sunshine: a PNG, its default image when
+ * the app has none), unchecked, at most max_bytes. On success resp is the caller's (free it
+ * with sky_http_response_free); on failure it is empty and err says why: SKY_ERR(EACCES) not
+ * paired, SKY_ERR(E2BIG) over max_bytes, SKY_ERR(EPROTO) an HTTP status other than 200 (in
+ * resp->status), the others of sky_http_get. */
+int sky_host_client_appasset(SkyHostClient *hc, uint32_t appid, size_t max_bytes,
+                             SkyHttpResponse *resp, char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,4 @@
-/* The host verbs: pair, unpair, hosts, info, list, quit, wake (host_cmds.h). */
+/* The host verbs: pair, unpair, hosts, info, list, boxart, quit, wake (host_cmds.h). */
 /* Threads: the main thread only; SIGINT/SIGTERM set `g_cancel`, which stops a request in
  * flight (a pairing waiting for its PIN, say). */
 #include "client/host/host_cmds.h"
@@ -12,8 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <SDL_image.h>
+
 #include "client/cli.h"
 #include "client/fsutil.h"
+#include "client/host/boxart.h"
 #include "client/host/host_client.h"
 #include "client/host/hosts.h"
 #include "client/host/http.h"
@@ -32,6 +35,7 @@ typedef struct HostCmdOpts {
     bool json;
     int wol_port;
     char mac[32];
+    char out[4096];
 } HostCmdOpts;
 
 static const SkyOpt pair_opts_table[] = {
@@ -53,6 +57,12 @@ static const SkyOpt wake_opts_table[] = {
      NULL, "", "MAC", "the host's MAC address (default: the one it told us when paired)"},
     {"wol-port", SKY_OPT_INT, offsetof(HostCmdOpts, wol_port), 0, 0, 65535, NULL, "0", "PORT",
      "send to this UDP port only (0: ports 7, 9 and the GameStream ports)"},
+    SKY_OPT_END,
+};
+
+static const SkyOpt boxart_opts_table[] = {
+    {"out", SKY_OPT_STRING, offsetof(HostCmdOpts, out), sizeof(((HostCmdOpts *)0)->out), 0, 0,
+     NULL, "", "FILE", "write the PNG here (required)"},
     SKY_OPT_END,
 };
 
@@ -386,6 +396,49 @@ static int run_list(Ctx *c)
     return ret;
 }
 
+/* ---- boxart ---- */
+
+static int run_boxart(Ctx *c)
+{
+    char cache_dir[4096];
+    SkyAppList apps;
+    SkyBoxArt art;
+    if (!c->opts.out[0]) {
+        snprintf(c->err, sizeof(c->err), "say where to write the picture with --out FILE");
+        return SKY_ERR(EINVAL);
+    }
+    if (sky_cache_dir(cache_dir, sizeof(cache_dir)) < 0) {
+        snprintf(c->err, sizeof(c->err), "neither XDG_CACHE_HOME nor HOME is set: no cache");
+        return SKY_ERR(ENOENT);
+    }
+    int ret = sky_host_client_applist(c->hc, &apps, c->err, sizeof(c->err));
+    if (ret < 0)
+        return ret;
+    const SkyApp *app = sky_applist_find(&apps, c->pos[1]);
+    if (!app) {
+        snprintf(c->err, sizeof(c->err), "%s has no app '%s' (see 'skylight list %s')",
+                 sky_host_client_info(c->hc)->hostname, c->pos[1], c->pos[0]);
+        sky_applist_free(&apps);
+        return SKY_ERR(ENOENT);
+    }
+    uint32_t appid = app->id;
+    sky_applist_free(&apps);
+    ret = sky_boxart_get(c->hc, cache_dir, appid, false, &art, c->err, sizeof(c->err));
+    if (ret < 0)
+        return ret;
+    ret = sky_write_file_atomic(c->opts.out, art.png, art.png_len, 0644);
+    if (ret < 0)
+        snprintf(c->err, sizeof(c->err), "cannot write %.512s: %s", c->opts.out,
+                 sky_strerror(ret));
+    else
+        printf("Box art of app %" PRIu32 ": %" PRIu32 "x%" PRIu32 ", %zu bytes, %s, written to "
+               "%s.\n",
+               appid, art.width, art.height, art.png_len,
+               art.from_cache ? "from the cache" : "from the host", c->opts.out);
+    sky_boxart_clear(&art);
+    return ret;
+}
+
 /* ---- quit ---- */
 
 static int run_quit(Ctx *c)
@@ -489,6 +542,8 @@ static const SkyOptGroup host_groups[] = {HOST_GROUP, SKY_OPT_GROUP_END};
 static const SkyOptGroup json_groups[] = {GROUP("Output", json_opts_table), SKY_OPT_GROUP_END};
 static const SkyOptGroup json_host_groups[] = {
     GROUP("Output", json_opts_table), HOST_GROUP, SKY_OPT_GROUP_END};
+static const SkyOptGroup boxart_groups[] = {
+    GROUP("Output", boxart_opts_table), HOST_GROUP, SKY_OPT_GROUP_END};
 static const SkyOptGroup wake_groups[] = {
     GROUP("Wake-on-LAN", wake_opts_table), SKY_OPT_GROUP_END};
 
@@ -506,6 +561,9 @@ static const HostCmd cmds[] = {
      "show a host's name, state, codecs, modes and version", 1, 1, true, run_info},
     {VERB("list", json_host_groups), "HOST", "list the apps a host offers", 1, 1, true,
      run_list},
+    {VERB("boxart", boxart_groups), "HOST APP",
+     "save an app's box art (a PNG, fetched once then cached) to --out FILE", 2, 2, true,
+     run_boxart},
     {VERB("quit", host_groups), "HOST", "quit the app running on a host", 1, 1, true, run_quit},
     {VERB("wake", wake_groups), "HOST", "wake a sleeping host with wake-on-LAN", 1, 1, false,
      run_wake},
@@ -605,6 +663,7 @@ static int host_cmd_main(int argc, char **argv)
     sky_cli_on_quit_signals(on_signal);
     if (sky_http_global_init() < 0)
         goto done;
+    IMG_Init(IMG_INIT_PNG); /* before any decoding (boxart.h) */
     int ret = c->cmd->contacts_host ? open_host(c) : 0;
     if (ret == 0)
         ret = c->cmd->run(c);
@@ -619,6 +678,7 @@ static int host_cmd_main(int argc, char **argv)
     sky_host_client_destroy(&c->hc);
     sky_identity_destroy(&c->id);
     sky_http_global_cleanup();
+    IMG_Quit();
 done:
     free(c);
     return status;

@@ -64,7 +64,7 @@ static int path_of(char *out, size_t cap, const char *dir, const char *uid, cons
     return n < 0 || (size_t)n >= cap ? SKY_ERR(ENAMETOOLONG) : 0;
 }
 
-static bool uniqueid_ok(const char *s)
+bool sky_hosts_uniqueid_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > SKY_HOSTAPI_UNIQUEID_MAX)
@@ -173,7 +173,7 @@ int sky_hosts_load(const char *config_dir, SkyKnownHost **hosts, size_t *count)
             continue;
         memcpy(uid, e->d_name, len - 5);
         uid[len - 5] = '\0';
-        if (!uniqueid_ok(uid))
+        if (!sky_hosts_uniqueid_ok(uid))
             continue;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 8;
@@ -227,7 +227,7 @@ int sky_known_host_copy(SkyKnownHost *dst, const SkyKnownHost *src)
 
 int sky_hosts_save(const char *config_dir, const SkyKnownHost *h)
 {
-    if (!uniqueid_ok(h->uniqueid) || (h->paired && !h->cert_pem))
+    if (!sky_hosts_uniqueid_ok(h->uniqueid) || (h->paired && !h->cert_pem))
         return SKY_ERR(EINVAL);
     char dir[4200], path[4200];
     snprintf(dir, sizeof(dir), "%s/hosts", config_dir);
@@ -266,7 +266,7 @@ int sky_hosts_save(const char *config_dir, const SkyKnownHost *h)
 int sky_hosts_remove(const char *config_dir, const char *uniqueid)
 {
     char path[4200];
-    if (!uniqueid_ok(uniqueid))
+    if (!sky_hosts_uniqueid_ok(uniqueid))
         return SKY_ERR(EINVAL);
     path_of(path, sizeof(path), config_dir, uniqueid, ".conf");
     int ret = unlink(path) == 0 ? 0 : SKY_ERR(errno);

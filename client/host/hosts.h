@@ -42,4 +42,8 @@ int sky_hosts_remove(const char *config_dir, const char *uniqueid);
  * Returns the index or -1. */
 int sky_hosts_find(const SkyKnownHost *hosts, size_t count, const char *key);
 
+/* A unique id usable as a file name: 1..SKY_HOSTAPI_UNIQUEID_MAX of [0-9A-Za-z._-], not "." or
+ * "..". */
+bool sky_hosts_uniqueid_ok(const char *uniqueid);
+
 #endif

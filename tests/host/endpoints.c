@@ -1,6 +1,7 @@
 /* The test host's HTTP(S) endpoints, answered as Sunshine v0.23 does (endpoints.h). */
 #include "tests/host/endpoints.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "common/proto/hostapi.h"
 #include "common/core/log.h"
 #include "tests/host/pair.h"
+#include "tests/host/png.h"
 #include "tests/host/state.h"
 
 #define TAG "th-api"
@@ -21,15 +23,6 @@ static const uint16_t k_resolutions[][2] = {
     {2560, 1440}, {3440, 1440}, {1920, 1200}, {3840, 2160}, {3840, 1600},
 };
 static const uint16_t k_fps[] = {10, 30, 60, 90, 120};
-
-/* A 2x2 RGB PNG: what /appasset returns for every app. */
-static const uint8_t k_png[] = {
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd,
-    0xd4, 0x9a, 0x73, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x30,
-    0x48, 0x98, 0x00, 0x44, 0x0c, 0x10, 0x0a, 0x00, 0x1e, 0x0e, 0x04, 0x81, 0xf5, 0x34, 0x7a,
-    0x91, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
-};
 
 void sky_th_reply_free(SkyThReply *rep)
 {
@@ -453,11 +446,68 @@ static void cancel(SkyThHost *h, SkyThReply *rep)
     sky_th_reply_xml(rep, &x, 200);
 }
 
-static void appasset(SkyThReply *rep)
+/* Waits until the peer hangs up or the host stops (a host that never answers). */
+static void wait_peer_gone(SkyThHost *h, const SkyThConnInfo *ci)
 {
+    for (;;) {
+        pthread_mutex_lock(&h->lock);
+        bool stopping = h->stopping;
+        pthread_mutex_unlock(&h->lock);
+        struct pollfd p = {.fd = ci->fd, .events = POLLRDHUP};
+        if (stopping || poll(&p, 1, 100) != 0)
+            return;
+    }
+}
+
+/* /appasset, as Sunshine: a PNG for every appid, its default picture for an unknown one (the
+ * request's AssetType and AssetIdx are ignored, as there); --boxart picks other answers. */
+static void appasset(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req,
+                     SkyThReply *rep)
+{
+    static const char png_type[] = "Content-Type: image/png\r\n";
+    static const char not_png[] = "this is not a picture\n";
+    long long id = 0;
+    const SkyThApp *app = NULL;
+    if (arg_int(req, "appid", 1, INT32_MAX, 0, &id) > 0)
+        app = sky_th_app_find(h, (uint32_t)id); /* the app list is read-only: no lock */
+    int mode = app ? app->boxart : SKY_TH_BOXART_DEFAULT;
+    sky_th_event("appasset appid=%lld boxart=%s", id, sky_th_boxart_names[mode]);
+    uint8_t rgb[3] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16)};
+    uint32_t w = 60, hgt = 80;
+    uint8_t *png = NULL;
+    size_t len = 0;
     rep->status = 200;
-    sky_th_http_response("200 OK", "Content-Type: image/png\r\n", k_png, sizeof(k_png),
-                         &rep->data, &rep->len);
+    switch (mode) {
+    case SKY_TH_BOXART_EMPTY:
+        sky_th_http_response("200 OK", png_type, "", 0, &rep->data, &rep->len);
+        return;
+    case SKY_TH_BOXART_404:
+        rep->status = 404;
+        sky_th_http_response("404 Not Found", "", "", 0, &rep->data, &rep->len);
+        return;
+    case SKY_TH_BOXART_BROKEN:
+        sky_th_http_response("200 OK", png_type, not_png, sizeof(not_png) - 1, &rep->data,
+                             &rep->len);
+        return;
+    case SKY_TH_BOXART_SLOW:
+        wait_peer_gone(h, ci);
+        return; /* closed unanswered */
+    case SKY_TH_BOXART_DEFAULT:
+        memset(rgb, 128, sizeof(rgb));
+        break;
+    case SKY_TH_BOXART_BIG:
+        w = hgt = 1200;
+        break;
+    case SKY_TH_BOXART_HUGE:
+        w = 8192;
+        hgt = 2;
+        break;
+    default:
+        break;
+    }
+    if (sky_th_png_solid(w, hgt, rgb, &png, &len) == 0)
+        sky_th_http_response("200 OK", png_type, png, len, &rep->data, &rep->len);
+    free(png);
 }
 
 void sky_th_handle(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, SkyThReply *rep)
@@ -475,7 +525,7 @@ void sky_th_handle(SkyThHost *h, const SkyThConnInfo *ci, const SkyThReq *req, S
     else if (ci->tls && strcmp(p, "/applist") == 0)
         applist(h, rep);
     else if (ci->tls && strcmp(p, "/appasset") == 0)
-        appasset(rep);
+        appasset(h, ci, req, rep);
     else if (ci->tls && strcmp(p, "/launch") == 0)
         launch(h, ci, req, rep);
     else if (ci->tls && strcmp(p, "/resume") == 0)

@@ -15,6 +15,7 @@
 #include "common/core/error.h"
 #include "common/core/log.h"
 #include "tests/host/pair.h"
+#include "tests/host/png.h"
 #include "tests/host/state.h"
 
 #define TAG "testhost"
@@ -65,22 +66,10 @@ void sky_th_sanitize(const char *s, char *out, size_t cap, bool keep_spaces)
     out[o] = '\0';
 }
 
-/* CRC-32 (IEEE, reflected), as boost::crc_32_type computes it. */
-static uint32_t crc32_ieee(const char *s, size_t n)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= (uint8_t)s[i];
-        for (int k = 0; k < 8; k++)
-            crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
-    }
-    return ~crc;
-}
-
 /* Sunshine's id: the CRC-32 read as an int32, made positive. */
 static uint32_t app_id_of(const char *s)
 {
-    int32_t v = (int32_t)crc32_ieee(s, strlen(s));
+    int32_t v = (int32_t)sky_th_crc32(0, s, strlen(s));
     if (v == INT32_MIN)
         v = INT32_MAX;
     return (uint32_t)(v < 0 ? -v : v);
@@ -157,6 +146,45 @@ int sky_th_apps_parse(const char *list, SkyThApp *apps, size_t cap, size_t *n, c
     return 0;
 }
 
+const char *const sky_th_boxart_names[SKY_TH_BOXART_COUNT] = {
+    "png", "default", "empty", "404", "broken", "big", "huge", "slow"};
+
+int sky_th_boxart_parse(const char *list, SkyThApp *apps, size_t n, char *err, size_t errlen)
+{
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[64], *end;
+        snprintf(item, sizeof(item), "%.*s", (int)len, p);
+        char *eq = strchr(item, '=');
+        if (len >= sizeof(item) || !eq) {
+            snprintf(err, errlen, "--boxart: '%s' is not ID=MODE", item);
+            return SKY_ERR(EINVAL);
+        }
+        *eq = '\0';
+        long long id = strtoll(item, &end, 10);
+        SkyThApp *app = NULL;
+        for (size_t i = 0; i < n && !*end && end != item; i++)
+            if (apps[i].id == id)
+                app = &apps[i];
+        int mode = -1;
+        for (int m = 0; m < SKY_TH_BOXART_COUNT; m++)
+            if (strcmp(eq + 1, sky_th_boxart_names[m]) == 0)
+                mode = m;
+        if (!app || mode < 0) {
+            snprintf(err, errlen, "--boxart: %s '%s'", app ? "no mode" : "no app with id",
+                     app ? eq + 1 : item);
+            return SKY_ERR(EINVAL);
+        }
+        app->boxart = mode;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
 const SkyThApp *sky_th_app_find(const SkyThHost *h, uint32_t id)
 {
     for (size_t i = 0; i < h->n_apps; i++)
@@ -188,6 +216,11 @@ int sky_th_host_init(SkyThHost *h, const SkyThCfg *cfg)
     pthread_mutex_init(&h->lock, NULL);
 
     ret = sky_th_apps_parse(cfg->apps, h->apps, SKY_TH_MAX_APPS, &h->n_apps, err, sizeof(err));
+    if (ret < 0) {
+        SKY_LOGE(TAG, "%s", err);
+        goto fail;
+    }
+    ret = sky_th_boxart_parse(cfg->boxart, h->apps, h->n_apps, err, sizeof(err));
     if (ret < 0) {
         SKY_LOGE(TAG, "%s", err);
         goto fail;

@@ -44,6 +44,7 @@ typedef struct SkyThCfg {
     bool plain_rtsp;                /* rtsp:// whatever corever says (Sunshine before v0.23) */
     char mac[32];
     char apps[2048];                /* "Title[=ID],Title[=ID],..." */
+    char boxart[1024];              /* "ID=MODE,..." (SkyThBoxArt); the others: png */
     char pin[8];                    /* "" = wait for `pin NNNN` on stdin */
     int pin_timeout_s;
     int log_level;                  /* SkyLogLevel */
@@ -71,9 +72,26 @@ extern const SkyOpt sky_th_opts_table[];
  * Values in docs/testhost.md. */
 extern const SkyControlHdrMode sky_th_hdr_display;
 
+/* What /appasset answers for an app (--boxart). */
+typedef enum SkyThBoxArt {
+    SKY_TH_BOXART_PNG,              /* its own picture: 60x80, a colour made from its id */
+    SKY_TH_BOXART_DEFAULT,          /* Sunshine's default picture (an app without an image, or
+                                     * an unknown id): 60x80 grey, the same for every app */
+    SKY_TH_BOXART_EMPTY,            /* 200, no body: Sunshine when the image cannot be read */
+    SKY_TH_BOXART_404,              /* HTTP 404 (not Sunshine: other hosts, proxies) */
+    SKY_TH_BOXART_BROKEN,           /* 200 image/png with text in it */
+    SKY_TH_BOXART_BIG,              /* a real PNG of 1200x1200, over 4 MiB */
+    SKY_TH_BOXART_HUGE,             /* a real PNG of 8192x2: small, but too wide */
+    SKY_TH_BOXART_SLOW,             /* no answer until the client hangs up */
+    SKY_TH_BOXART_COUNT
+} SkyThBoxArt;
+
+extern const char *const sky_th_boxart_names[SKY_TH_BOXART_COUNT];
+
 typedef struct SkyThApp {
     uint32_t id;                    /* positive int32 */
     char title[128];
+    int boxart;                     /* SkyThBoxArt */
 } SkyThApp;
 
 /* What /launch or /resume carried: the parameters the streaming side (RTSP, control, video,
@@ -133,6 +151,9 @@ void sky_th_host_stop(SkyThHost *h);
  * Returns 0 or SKY_ERR(EINVAL) with a reason in err. */
 int sky_th_apps_parse(const char *list, SkyThApp *apps, size_t cap, size_t *n, char *err,
                       size_t errlen);
+/* Applies the --boxart list ("ID=MODE,...", MODE one of sky_th_boxart_names) to the n apps.
+ * Returns 0 or SKY_ERR(EINVAL) with a reason in err. */
+int sky_th_boxart_parse(const char *list, SkyThApp *apps, size_t n, char *err, size_t errlen);
 const SkyThApp *sky_th_app_find(const SkyThHost *h, uint32_t id);
 
 /* One event line on stdout for tests to wait on ("paired uniqueid=..."), flushed at once.

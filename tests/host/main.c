@@ -70,6 +70,9 @@ const SkyOpt sky_th_opts_table[] = {
      "MAC address sent to paired clients over HTTPS"},
     {"apps", SKY_OPT_STRING, FIELD(apps), 0, 0, NULL, "Desktop,Low Res Desktop,Steam Big Picture",
      "LIST", "comma-separated app titles, each optionally =ID"},
+    {"boxart", SKY_OPT_STRING, FIELD(boxart), 0, 0, NULL, "", "LIST",
+     "what /appasset sends per app, ID=MODE,...: png (its own picture, the default), default, "
+     "empty, 404, broken, big (over 4 MiB), huge (8192x2 pixels), slow (no answer)"},
     {"pin", SKY_OPT_STRING, FIELD(pin), 0, 0, NULL, "", "NNNN",
      "answer pairing requests at once with this PIN (else wait for 'pin NNNN' on stdin)"},
     {"pin-timeout", SKY_OPT_INT, INTF(pin_timeout_s), 1, 86400, NULL, "120", "S",

@@ -156,10 +156,10 @@ class Ctx:
 
     def env(self, extra=None, drop=()):
         """test_env() with an empty config directory, so the user's own skylight.conf never
-        changes a test's outcome."""
+        changes a test's outcome, and a cache directory of the test's own."""
         xdg = os.path.join(self.tmp, "xdg-empty")
         os.makedirs(xdg, exist_ok=True)
-        e = {"XDG_CONFIG_HOME": xdg}
+        e = {"XDG_CONFIG_HOME": xdg, "XDG_CACHE_HOME": os.path.join(self.tmp, "cache")}
         e.update(extra or {})
         return test_env(e, drop)
 

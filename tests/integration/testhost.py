@@ -134,9 +134,10 @@ class Client:
         self.xdg = ctx.path(name + "-xdg")
         os.makedirs(self.xdg, exist_ok=True)
         self.dir = os.path.join(self.xdg, "skylight")
+        self.cache = ctx.path(name + "-cache")  # XDG_CACHE_HOME: box art under skylight/boxart
 
     def env(self, extra=None, drop=()):
-        e = {"XDG_CONFIG_HOME": self.xdg}
+        e = {"XDG_CONFIG_HOME": self.xdg, "XDG_CACHE_HOME": self.cache}
         e.update(extra or {})
         return self.ctx.env(e, drop)
 

@@ -857,7 +857,8 @@ static void test_one_declaration(void **state)
         {"audio", "play", "stream", NULL},   {"audio-buffer-ms", "play", "stream", NULL},
         {"headless", "play", "stream", NULL}, {"duration", "play", "stream", NULL},
         {"stats-json", "play", "stream", NULL}, {"frame-md5", "play", "stream", NULL},
-        {"timeout", "stream", "list", "pair"}, {"decoder", "play", "stream", NULL},
+        {"timeout", "stream", "list", "pair"}, {"timeout", "pair", "boxart", NULL},
+        {"decoder", "play", "stream", NULL},
         {"log-level", "play", "hosts", "wake"},
     };
     for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
@@ -876,7 +877,7 @@ static void test_one_declaration(void **state)
     size_t n = 0;
     while (sky_verb_at(n))
         n++;
-    assert_int_equal(n, 9);
+    assert_int_equal(n, 10);
 }
 
 typedef struct Fake {
