@@ -21,6 +21,7 @@
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
+#include "client/assets.h"
 #include "client/render/driver.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
@@ -585,20 +586,12 @@ uint32_t sky_render_window_id(const SkyRender *r)
 
 /* ---- the stats overlay (main thread) ---- */
 
-/* The font: $SKYLIGHT_FONT, the installed copy, or the source tree's (a build run in place). */
+/* The font: $SKYLIGHT_FONT, else the bundled one. */
 static TTF_Font *open_font(int size)
 {
     const char *env = getenv("SKYLIGHT_FONT");
-    const char *paths[] = {env, SKY_INSTALL_DATADIR "/skylight/DejaVuSansMono.ttf",
-                           SKY_SOURCE_ASSETS "/DejaVuSansMono.ttf"};
-    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        if (!paths[i] || !paths[i][0])
-            continue;
-        TTF_Font *f = TTF_OpenFont(paths[i], size);
-        if (f)
-            return f;
-    }
-    return NULL;
+    TTF_Font *f = env && env[0] ? TTF_OpenFont(env, size) : NULL;
+    return f ? f : sky_assets_open_font("DejaVuSansMono.ttf", size);
 }
 
 void sky_render_toggle_overlay(SkyRender *r)
