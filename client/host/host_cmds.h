@@ -1,4 +1,4 @@
-/* The verbs that talk to hosts: pair, unpair, hosts, info, list, quit, wake (stream is in
+/* The verbs that talk to hosts: pair, unpair, hosts, info, list, quit, discover, wake (stream is in
  * client/stream.c). */
 #ifndef SKY_CLIENT_HOST_CMDS_H
 #define SKY_CLIENT_HOST_CMDS_H
