@@ -506,7 +506,7 @@ static int by_family(const void *a, const void *b)
     return ((const SkyMdnsAddr *)a)->family - ((const SkyMdnsAddr *)b)->family;
 }
 
-static void print_discovered(const Ctx *c, const char *backend, SkyMdnsHost *hosts, size_t n)
+static int print_discovered(const Ctx *c, const char *backend, SkyMdnsHost *hosts, size_t n)
 {
     char arg[128];
     qsort(hosts, n, sizeof(hosts[0]), by_name);
@@ -523,11 +523,12 @@ static void print_discovered(const Ctx *c, const char *backend, SkyMdnsHost *hos
         }
         if (n == 0)
             printf("No host answered on the local network within %g s.\n", c->host_opts.timeout_s);
-        return;
+        return 0;
     }
     SkyJson j;
-    char buf[SKY_DISCOVERY_MAX_HOSTS * 1536 + 256];
-    sky_json_init(&j, buf, sizeof(buf));
+    char *buf = json_buf(256 + n * 1536, &j);
+    if (!buf)
+        return SKY_ERR(ENOMEM);
     sky_json_obj_begin(&j, NULL);
     sky_json_str(&j, "backend", backend);
     sky_json_arr_begin(&j, "hosts");
@@ -545,7 +546,7 @@ static void print_discovered(const Ctx *c, const char *backend, SkyMdnsHost *hos
     }
     sky_json_arr_end(&j);
     sky_json_obj_end(&j);
-    printf("%s\n", buf);
+    return print_json(&j, buf);
 }
 
 /* Listens for --timeout seconds (or until Ctrl+C), then lists the hosts there are. */
@@ -577,9 +578,9 @@ static int run_discover(Ctx *c)
         SKY_LOGV(TAG, "discovery: %" PRIu64 " hosts over the cap of %d, %" PRIu64
                  " packets not handled (malformed, not from port 5353 or over the rate cap)",
                  hosts_dropped, SKY_DISCOVERY_MAX_HOSTS, packets_dropped);
-    print_discovered(c, sky_discovery_backend_name(d), hosts, n);
+    ret = print_discovered(c, sky_discovery_backend_name(d), hosts, n);
     sky_discovery_stop(&d);
-    return 0;
+    return ret;
 }
 
 /* ---- the table ---- */
