@@ -65,8 +65,9 @@ int sky_discovery_fd(const SkyDiscovery *d);
 int sky_discovery_next(SkyDiscovery *d, SkyDiscoveryEvent *ev);
 /* The hosts known now, at most cap. Returns how many. */
 size_t sky_discovery_hosts(SkyDiscovery *d, SkyMdnsHost *out, size_t cap);
-/* Hosts dropped because the table was full, and packets the own querier did not handle
- * (over its rate cap, or malformed). */
+/* Hosts dropped because the table was full, and packets the own querier refused (malformed,
+ * cut, or not from port 5353; those over its rate cap stay in the kernel, which drops what
+ * overflows the socket buffer, and are not counted). */
 void sky_discovery_counts(SkyDiscovery *d, uint64_t *hosts_dropped, uint64_t *packets_dropped);
 
 /* An address as text: "198.51.100.1", "fe80::1%eth0" (the scope as an interface name, else its

@@ -25,7 +25,7 @@ void sky_discovery_put(SkyDiscovery *d, const SkyMdnsHost *h);
 void sky_discovery_gone(SkyDiscovery *d, const char *name);
 /* From the own querier's thread: these are all the hosts there are (others are gone). */
 void sky_discovery_sync(SkyDiscovery *d, const SkyMdnsHost *hosts, size_t n);
-/* Packets not handled (rate cap, malformed). */
+/* Packets refused (malformed, cut, not from port 5353). */
 void sky_discovery_count_dropped(SkyDiscovery *d, uint64_t packets);
 
 #endif

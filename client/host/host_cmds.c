@@ -576,7 +576,7 @@ static int run_discover(Ctx *c)
     sky_discovery_counts(d, &hosts_dropped, &packets_dropped);
     if (hosts_dropped || packets_dropped)
         SKY_LOGV(TAG, "discovery: %" PRIu64 " hosts over the cap of %d, %" PRIu64
-                 " packets not handled (malformed, not from port 5353 or over the rate cap)",
+                 " packets refused (malformed, cut, or not from port 5353)",
                  hosts_dropped, SKY_DISCOVERY_MAX_HOSTS, packets_dropped);
     ret = print_discovered(c, sky_discovery_backend_name(d), hosts, n);
     sky_discovery_stop(&d);
