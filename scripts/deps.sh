@@ -9,6 +9,7 @@ build_pkgs=(
   libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libopus-dev libenet-dev libssl-dev libexpat1-dev libcurl4-openssl-dev
   libisal-dev  # Reed-Solomon FEC
+  libavahi-client-dev  # host discovery through avahi-daemon (which need not run)
   libplacebo-dev libvulkan-dev  # the placebo renderer (Vulkan, OpenGL)
   ffmpeg  # makes the demo and test samples
 )

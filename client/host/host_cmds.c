@@ -1,4 +1,4 @@
-/* The host verbs: pair, unpair, hosts, info, list, boxart, quit, wake (host_cmds.h). */
+/* The host verbs: pair, unpair, hosts, info, list, boxart, quit, discover, wake (host_cmds.h). */
 /* Threads: the main thread only; SIGINT/SIGTERM set `g_cancel`, which stops a request in
  * flight (a pairing waiting for its PIN, say). */
 #include "client/host/host_cmds.h"
@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "client/cli.h"
 #include "client/fsutil.h"
 #include "client/host/boxart.h"
+#include "client/host/discovery.h"
 #include "client/host/host_client.h"
 #include "client/host/hosts.h"
 #include "client/host/http.h"
@@ -25,6 +27,7 @@
 #include "common/core/error.h"
 #include "common/core/json.h"
 #include "common/core/log.h"
+#include "common/core/time.h"
 #include "common/proto/wol.h"
 
 #define TAG "skylight"
@@ -81,6 +84,7 @@ struct Ctx {
     const HostCmd *cmd;
     HostCmdOpts opts;
     SkyHostClientOpts host_opts;
+    SkyDiscoveryOpts discovery_opts;
     const char *pos[2];
     size_t npos;
     char config_dir[4096];
@@ -529,6 +533,110 @@ static int run_wake(Ctx *c)
     return ret;
 }
 
+/* ---- discover ---- */
+
+static const char *change_name(SkyDiscoveryChange c)
+{
+    return c == SKY_DISCOVERY_FOUND ? "found" : c == SKY_DISCOVERY_UPDATED ? "updated" : "gone";
+}
+
+/* An address as a HOST argument of the other verbs: "198.51.100.1:47989",
+ * "[fe80::1%eth0]:47989". */
+static void host_arg(const SkyMdnsAddr *a, uint16_t port, char *out, size_t cap)
+{
+    char text[96];
+    sky_discovery_addr_text(a, text, sizeof(text));
+    snprintf(out, cap, a->family == 6 ? "[%s]:%u" : "%s:%u", text, (unsigned)port);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const SkyMdnsHost *)a)->name, ((const SkyMdnsHost *)b)->name);
+}
+
+/* IPv4 first, as the stream needs it (its control connection is IPv4 only). */
+static int by_family(const void *a, const void *b)
+{
+    return ((const SkyMdnsAddr *)a)->family - ((const SkyMdnsAddr *)b)->family;
+}
+
+static int print_discovered(const Ctx *c, const char *backend, SkyMdnsHost *hosts, size_t n)
+{
+    char arg[128];
+    qsort(hosts, n, sizeof(hosts[0]), by_name);
+    for (size_t i = 0; i < n; i++)
+        qsort(hosts[i].addrs, hosts[i].n_addrs, sizeof(hosts[i].addrs[0]), by_family);
+    if (!c->opts.json) {
+        for (size_t i = 0; i < n; i++) {
+            printf("%s", hosts[i].name);
+            for (size_t k = 0; k < hosts[i].n_addrs; k++) {
+                host_arg(&hosts[i].addrs[k], hosts[i].port, arg, sizeof(arg));
+                printf("\t%s", arg);
+            }
+            printf("\n");
+        }
+        if (n == 0)
+            printf("No host answered on the local network within %g s.\n", c->host_opts.timeout_s);
+        return 0;
+    }
+    SkyJson j;
+    char *buf = json_buf(256 + n * 1536, &j);
+    if (!buf)
+        return SKY_ERR(ENOMEM);
+    sky_json_obj_begin(&j, NULL);
+    sky_json_str(&j, "backend", backend);
+    sky_json_arr_begin(&j, "hosts");
+    for (size_t i = 0; i < n; i++) {
+        sky_json_obj_begin(&j, NULL);
+        sky_json_str(&j, "name", hosts[i].name);
+        sky_json_uint(&j, "port", hosts[i].port);
+        sky_json_arr_begin(&j, "addresses");
+        for (size_t k = 0; k < hosts[i].n_addrs; k++) {
+            sky_discovery_addr_text(&hosts[i].addrs[k], arg, sizeof(arg));
+            sky_json_str(&j, NULL, arg);
+        }
+        sky_json_arr_end(&j);
+        sky_json_obj_end(&j);
+    }
+    sky_json_arr_end(&j);
+    sky_json_obj_end(&j);
+    return print_json(&j, buf);
+}
+
+/* Listens for --timeout seconds (or until Ctrl+C), then lists the hosts there are. */
+static int run_discover(Ctx *c)
+{
+    SkyDiscovery *d = NULL;
+    int ret = sky_discovery_start(&d, &c->discovery_opts, c->err, sizeof(c->err));
+    if (ret < 0)
+        return ret;
+    int64_t end_us = sky_time_us() + (int64_t)(c->host_opts.timeout_s * 1e6);
+    SkyDiscoveryEvent ev;
+    char addr[96];
+    for (int64_t left; !atomic_load(&g_cancel) && (left = end_us - sky_time_us()) > 0;) {
+        struct pollfd p = {.fd = sky_discovery_fd(d), .events = POLLIN};
+        poll(&p, 1, (int)((left + 999) / 1000));
+        while (sky_discovery_next(d, &ev) == 1) {
+            addr[0] = '\0';
+            if (ev.host.n_addrs)
+                sky_discovery_addr_text(&ev.host.addrs[0], addr, sizeof(addr));
+            SKY_LOGV(TAG, "%s: %s (port %u, %zu addresses: %s...)", change_name(ev.change),
+                     ev.host.name, (unsigned)ev.host.port, ev.host.n_addrs, addr);
+        }
+    }
+    SkyMdnsHost hosts[SKY_DISCOVERY_MAX_HOSTS];
+    size_t n = sky_discovery_hosts(d, hosts, SKY_DISCOVERY_MAX_HOSTS);
+    uint64_t hosts_dropped, packets_dropped;
+    sky_discovery_counts(d, &hosts_dropped, &packets_dropped);
+    if (hosts_dropped || packets_dropped)
+        SKY_LOGV(TAG, "discovery: %" PRIu64 " hosts over the cap of %d, %" PRIu64
+                 " packets refused (malformed, cut, or not from port 5353)",
+                 hosts_dropped, SKY_DISCOVERY_MAX_HOSTS, packets_dropped);
+    ret = print_discovered(c, sky_discovery_backend_name(d), hosts, n);
+    sky_discovery_stop(&d);
+    return ret;
+}
+
 /* ---- the table ---- */
 
 static int run_unpair_any(Ctx *c);
@@ -544,6 +652,10 @@ static const SkyOptGroup json_host_groups[] = {
     GROUP("Output", json_opts_table), HOST_GROUP, SKY_OPT_GROUP_END};
 static const SkyOptGroup boxart_groups[] = {
     GROUP("Output", boxart_opts_table), HOST_GROUP, SKY_OPT_GROUP_END};
+static const SkyOptGroup discover_groups[] = {
+    GROUP("Output", json_opts_table),
+    {"Discovery", sky_discovery_opts_table, offsetof(Ctx, discovery_opts)}, HOST_GROUP,
+    SKY_OPT_GROUP_END};
 static const SkyOptGroup wake_groups[] = {
     GROUP("Wake-on-LAN", wake_opts_table), SKY_OPT_GROUP_END};
 
@@ -565,6 +677,9 @@ static const HostCmd cmds[] = {
      "save an app's box art (a PNG, fetched once then cached) to --out FILE", 2, 2, true,
      run_boxart},
     {VERB("quit", host_groups), "HOST", "quit the app running on a host", 1, 1, true, run_quit},
+    {VERB("discover", discover_groups), "",
+     "list the hosts on the local network (mDNS), listening for --timeout seconds", 0, 0, false,
+     run_discover},
     {VERB("wake", wake_groups), "HOST", "wake a sleeping host with wake-on-LAN", 1, 1, false,
      run_wake},
 };

@@ -1,5 +1,5 @@
-/* The verbs that talk to hosts: pair, unpair, hosts, info, list, boxart, quit, wake (stream is
- * in client/stream.c). */
+/* The verbs that talk to hosts: pair, unpair, hosts, info, list, boxart, quit, discover, wake
+ * (stream is in client/stream.c). */
 #ifndef SKY_CLIENT_HOST_CMDS_H
 #define SKY_CLIENT_HOST_CMDS_H
 

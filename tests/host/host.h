@@ -63,6 +63,7 @@ typedef struct SkyThCfg {
                                      * message still does) */
     bool log_frames;
     bool stats;
+    bool mdns;                      /* answer mDNS queries (mdns.h) */
 } SkyThCfg;
 
 extern const SkyOpt sky_th_opts_table[];

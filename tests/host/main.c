@@ -20,6 +20,7 @@
 #include "common/proto/pairing.h"
 #include "tests/host/host.h"
 #include "tests/host/impair/impair.h"
+#include "tests/host/mdns.h"
 #include "tests/host/pair.h"
 #include "tests/host/proto/control_host.h"
 #include "tests/host/server.h"
@@ -108,6 +109,9 @@ const SkyOpt sky_th_opts_table[] = {
      "a `frame` event per video frame sent"},
     {"stats", SKY_OPT_BOOL, INTF(stats), 0, 0, NULL, "false", NULL,
      "a `stats` event per second while streaming"},
+    {"mdns", SKY_OPT_BOOL, INTF(mdns), 0, 0, NULL, "false", NULL,
+     "answer mDNS queries for _nvstream._tcp.local on UDP port 5353 as Sunshine's published "
+     "service does (an `mdns-answer` event each)"},
     SKY_OPT_END,
 };
 
@@ -386,6 +390,7 @@ int main(int argc, char **argv)
     SkyThHost host;
     SkyThServer *srv = NULL;
     SkyThStream *st = NULL;
+    SkyThMdns *mdns = NULL;
     int ret = parse_args(argc, argv, &cfg);
     if (ret == 1) {
         usage(stdout);
@@ -421,9 +426,11 @@ int main(int argc, char **argv)
         close(sfd);
         return 1;
     }
-    if (sky_th_stream_create(&st, &host) < 0 || sky_th_server_create(&srv, &host) < 0) {
+    if (sky_th_stream_create(&st, &host) < 0 || sky_th_server_create(&srv, &host) < 0 ||
+        (cfg.mdns && sky_th_mdns_start(&mdns, &host) < 0)) {
         sky_th_host_stop(&host);
         sky_th_stream_destroy(&st);
+        sky_th_server_destroy(&srv);
         sky_th_host_cleanup(&host);
         close(sfd);
         return 1;
@@ -434,6 +441,7 @@ int main(int argc, char **argv)
 
     run(&host, st, sfd);
 
+    sky_th_mdns_stop(&mdns); /* its goodbye first, as Sunshine's on exit */
     sky_th_host_stop(&host);
     sky_th_stream_destroy(&st);
     sky_th_server_destroy(&srv);

@@ -79,7 +79,7 @@ def suggestions(ctx):
                 "skylight play: --latency-mode is a 'stream' option")
     usage_error(ctx, ["list", "--latency-mod", "balanced", "pc"],
                 "(did you mean '--latency-mode', a 'stream' option?)")
-    usage_error(ctx, ["play", "--json", f], "--json is a 'hosts', 'info' and 'list' option")
+    usage_error(ctx, ["play", "--json", f], "--json is a 'hosts', 'info', 'list' and 'discover' option")
     usage_error(ctx, ["play", "--frobnicate", f], "(see skylight play --help)")
     usage_error(ctx, ["strem", "pc"], "skylight: unknown verb 'strem' (did you mean 'stream'?)")
 

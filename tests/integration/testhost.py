@@ -47,11 +47,12 @@ class TestHost:
     stdout event lines are collected as they come. `args` are extra options; the state lives in
     ctx.path(state), so a test can put files there (paired clients) before starting it."""
 
-    def __init__(self, ctx, args=(), state="host", bind="127.0.0.1", http_port=0):
+    def __init__(self, ctx, args=(), state="host", bind="127.0.0.1", http_port=0, prefix=()):
+        """prefix: what runs the host (["ip", "netns", "exec", NS] to run it in a namespace)."""
         check(os.path.exists(TESTHOST), "SKY_TESTHOST (%r) is not the test host" % TESTHOST)
         self.state = ctx.path(state)
         os.makedirs(self.state, exist_ok=True)
-        self.cmd = [TESTHOST, "--state-dir", self.state, "--bind", bind,
+        self.cmd = list(prefix) + [TESTHOST, "--state-dir", self.state, "--bind", bind,
                     "--http-port", str(http_port), "--https-port", "0", "--rtsp-port", "0",
                     "--video-port", "0", "--audio-port", "0", "--control-port", "0"] + list(args)
         self.err_path = ctx.path(state + ".stderr")

@@ -858,8 +858,8 @@ static void test_one_declaration(void **state)
         {"headless", "play", "stream", NULL}, {"duration", "play", "stream", NULL},
         {"stats-json", "play", "stream", NULL}, {"frame-md5", "play", "stream", NULL},
         {"timeout", "stream", "list", "pair"}, {"timeout", "pair", "boxart", NULL},
-        {"decoder", "play", "stream", NULL},
-        {"log-level", "play", "hosts", "wake"},
+        {"timeout", "info", "discover", NULL},  {"decoder", "play", "stream", NULL},
+        {"log-level", "play", "hosts", "wake"}, {"json", "hosts", "list", "discover"},
     };
     for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
         const SkyOpt *first = verb_opt(verb(shared[i][1]), shared[i][0]);
@@ -871,13 +871,15 @@ static void test_one_declaration(void **state)
     assert_null(verb_opt(verb("play"), "latency-mode"));
     assert_non_null(verb_opt(verb("stream"), "latency-mode"));
     assert_null(verb_opt(verb("hosts"), "timeout")); /* it asks no host */
+    assert_non_null(verb_opt(verb("discover"), "mdns-backend"));
+    assert_null(verb_opt(verb("info"), "mdns-backend"));
     assert_true(verb("stream")->host_sections);
     assert_false(verb("play")->host_sections);
     assert_null(sky_verb_find("frobnicate"));
     size_t n = 0;
     while (sky_verb_at(n))
         n++;
-    assert_int_equal(n, 10);
+    assert_int_equal(n, 11);
 }
 
 typedef struct Fake {
@@ -1113,7 +1115,7 @@ static void test_cli_config_errors(void **state)
         {"--cont=1", "skylight fakeverb: unknown option '--cont' (did you mean '--count'?)"},
         {"--no-flga", "unknown option '--no-flga' (did you mean '--no-flag'?)"},
         {"--latency-mode=smooth", "skylight fakeverb: --latency-mode is a 'stream' option"},
-        {"--json", "--json is a 'hosts', 'info' and 'list' option"},
+        {"--json", "--json is a 'hosts', 'info', 'list' and 'discover' option"},
         {"--latency-mod", "(did you mean '--latency-mode', a 'stream' option?)"},
         {"--frobnicate", "unknown option '--frobnicate' (see skylight fakeverb --help)"},
         {"--no-count", "unknown option '--no-count'"},
