@@ -20,6 +20,7 @@ test_pkgs=(
   libegl-dev libegl-mesa0                 # offscreen OpenGL (surfaceless EGL) for renderer tests
   python3
   openssl                                 # a second host identity in the hosts tests
+  iproute2                                # network namespaces and veth pairs (discovery tests)
 )
 
 pkgs=("${build_pkgs[@]}")
