@@ -217,8 +217,8 @@ void sky_discovery_addr_text(const SkyMdnsAddr *a, char *out, size_t cap)
     }
 }
 
-int sky_discovery_start(SkyDiscovery **out, const SkyDiscoveryOpts *opts, char *err,
-                        size_t errlen)
+int sky_discovery_create(SkyDiscovery **out, const SkyDiscoveryOpts *opts, char *err,
+                         size_t errlen)
 {
     *out = NULL;
     SkyDiscovery *d = calloc(1, sizeof(*d));
@@ -255,7 +255,7 @@ done:
     return 0;
 }
 
-void sky_discovery_stop(SkyDiscovery **dp)
+void sky_discovery_destroy(SkyDiscovery **dp)
 {
     SkyDiscovery *d = *dp;
     if (!d)

@@ -51,10 +51,10 @@ typedef struct SkyDiscovery SkyDiscovery;
 /* Starts browsing with the backend opts asks for. AUTO falls back to the own querier when
  * avahi-daemon does not answer (logged at verbose level); AVAHI fails then with
  * SKY_ERR(ENOTCONN). Errors have a one-line reason in err. */
-int sky_discovery_start(SkyDiscovery **out, const SkyDiscoveryOpts *opts, char *err,
-                        size_t errlen);
+int sky_discovery_create(SkyDiscovery **out, const SkyDiscoveryOpts *opts, char *err,
+                         size_t errlen);
 /* Stops the backend's thread and frees everything; accepts NULL and NULLs *d. */
-void sky_discovery_stop(SkyDiscovery **d);
+void sky_discovery_destroy(SkyDiscovery **d);
 
 /* The backend in use: "avahi" or "mdns". */
 const char *sky_discovery_backend_name(const SkyDiscovery *d);

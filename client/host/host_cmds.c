@@ -607,7 +607,7 @@ static int print_discovered(const Ctx *c, const char *backend, SkyMdnsHost *host
 static int run_discover(Ctx *c)
 {
     SkyDiscovery *d = NULL;
-    int ret = sky_discovery_start(&d, &c->discovery_opts, c->err, sizeof(c->err));
+    int ret = sky_discovery_create(&d, &c->discovery_opts, c->err, sizeof(c->err));
     if (ret < 0)
         return ret;
     int64_t end_us = sky_time_us() + (int64_t)(c->host_opts.timeout_s * 1e6);
@@ -633,7 +633,7 @@ static int run_discover(Ctx *c)
                  " packets refused (malformed, cut, or not from port 5353)",
                  hosts_dropped, SKY_DISCOVERY_MAX_HOSTS, packets_dropped);
     ret = print_discovered(c, sky_discovery_backend_name(d), hosts, n);
-    sky_discovery_stop(&d);
+    sky_discovery_destroy(&d);
     return ret;
 }
 
