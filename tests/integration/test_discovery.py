@@ -25,9 +25,12 @@ HOST_LL, CLIENT_LL = "fe80::1", "fe80::2"
 CAP_HOSTS = 32  # SKY_DISCOVERY_MAX_HOSTS
 
 
-def ip(*args):
-    r = subprocess.run(["ip"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=30)
+def ip(*args, ns=None):
+    """ip ARGS, in namespace ns if given. A namespace is entered with nsenter, which changes the
+    network namespace alone: `ip -n` and `ip netns exec` also remount / and /sys, which fails
+    in a chroot (CI may be one)."""
+    cmd = (["nsenter", "--net=/run/netns/" + ns] if ns else []) + ["ip"] + list(args)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
     return r.returncode, r.stderr.decode(errors="replace").strip()
 
 
@@ -41,8 +44,8 @@ class Link:
         self.made = []
 
     def __enter__(self):
-        if os.geteuid() != 0 or not shutil.which("ip"):
-            skytest.skip("network namespaces need root and iproute2")
+        if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("nsenter"):
+            skytest.skip("network namespaces need root, iproute2 and nsenter (util-linux)")
         rc, err = ip("netns", "add", self.host)
         if rc != 0:
             skytest.skip("ip netns is not permitted here: %s" % err)
@@ -57,22 +60,24 @@ class Link:
     def _setup(self):
         check(ip("netns", "add", self.client)[0] == 0, "cannot add a second namespace")
         self.made.append(self.client)
+        rc, err = ip("link", "add", "sky-h", "type", "veth", "peer", "name", "sky-c", "netns",
+                     self.client, ns=self.host)
+        if rc != 0:
+            skytest.skip("no veth pair between namespaces here: %s" % err)
         steps = [
-            ("-n", self.host, "link", "add", "sky-h", "type", "veth", "peer", "name", "sky-c",
-             "netns", self.client),
             # No address made from the MAC: the link-local addresses are the test's own.
-            ("-n", self.host, "link", "set", "sky-h", "addrgenmode", "none"),
-            ("-n", self.client, "link", "set", "sky-c", "addrgenmode", "none"),
-            ("-n", self.host, "addr", "add", HOST_V4 + "/24", "dev", "sky-h"),
-            ("-n", self.client, "addr", "add", CLIENT_V4 + "/24", "dev", "sky-c"),
-            ("-n", self.host, "addr", "add", HOST_LL + "/64", "dev", "sky-h", "nodad"),
-            ("-n", self.client, "addr", "add", CLIENT_LL + "/64", "dev", "sky-c", "nodad"),
-            ("-n", self.host, "link", "set", "sky-h", "up"),
-            ("-n", self.client, "link", "set", "sky-c", "up"),
+            (self.host, ("link", "set", "sky-h", "addrgenmode", "none")),
+            (self.client, ("link", "set", "sky-c", "addrgenmode", "none")),
+            (self.host, ("addr", "add", HOST_V4 + "/24", "dev", "sky-h")),
+            (self.client, ("addr", "add", CLIENT_V4 + "/24", "dev", "sky-c")),
+            (self.host, ("addr", "add", HOST_LL + "/64", "dev", "sky-h", "nodad")),
+            (self.client, ("addr", "add", CLIENT_LL + "/64", "dev", "sky-c", "nodad")),
+            (self.host, ("link", "set", "sky-h", "up")),
+            (self.client, ("link", "set", "sky-c", "up")),
         ]
-        for s in steps:
-            rc, err = ip(*s)
-            check(rc == 0, "ip %s: %s" % (" ".join(s), err))
+        for ns, args in steps:
+            rc, err = ip(*args, ns=ns)
+            check(rc == 0, "ip -n %s %s: %s" % (ns, " ".join(args), err))
 
     def __exit__(self, *exc):
         for ns in reversed(self.made):  # the veth pair goes with them
@@ -83,7 +88,7 @@ class Link:
         return False
 
     def run_in(self, ns):
-        return ["ip", "netns", "exec", ns]
+        return ["nsenter", "--net=/run/netns/" + ns]
 
 
 def discover(ctx, link, *args, timeout_s=6):
