@@ -263,10 +263,17 @@ static void placebo_hdr_mode(void *priv, const SkyControlHdrMode *m)
     struct pl_cie_xy *xy[] = {&p->host_hdr.prim.red, &p->host_hdr.prim.green,
                               &p->host_hdr.prim.blue, &p->host_hdr.prim.white};
     const uint16_t *src[] = {m->primaries[0], m->primaries[1], m->primaries[2], m->white_point};
-    for (int i = 0; i < 4; i++)
-        *xy[i] = (struct pl_cie_xy){src[i][0] / 50000.0f, src[i][1] / 50000.0f};
-    p->host_hdr.min_luma = m->min_display_luminance / 10000.0f;
-    p->host_hdr.max_luma = m->max_display_luminance;
+    /* A host's values are not trusted: a chromaticity outside the CIE diagram's square
+     * (x + y <= 1) or a black level not below the peak is unknown (0), and the picture's own
+     * value stands in. */
+    for (int i = 0; i < 4; i++) {
+        bool ok = src[i][0] + src[i][1] <= 50000;
+        *xy[i] = ok ? (struct pl_cie_xy){src[i][0] / 50000.0f, src[i][1] / 50000.0f}
+                    : (struct pl_cie_xy){0};
+    }
+    bool lum_ok = m->min_display_luminance / 10000.0f < m->max_display_luminance;
+    p->host_hdr.min_luma = lum_ok ? m->min_display_luminance / 10000.0f : 0;
+    p->host_hdr.max_luma = lum_ok ? m->max_display_luminance : 0;
     p->host_hdr.max_cll = m->max_content_light_level;
     p->host_hdr.max_fall = m->max_frame_average_light_level;
 }
