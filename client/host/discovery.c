@@ -68,7 +68,7 @@ static bool same_host(const SkyMdnsHost *a, const SkyMdnsHost *b)
     for (size_t i = 0; i < a->n_addrs; i++) {
         bool found = false;
         for (size_t j = 0; j < b->n_addrs && !found; j++)
-            found = memcmp(&a->addrs[i], &b->addrs[j], sizeof(a->addrs[i])) == 0;
+            found = sky_mdns_addr_equal(&a->addrs[i], &b->addrs[j]);
         if (!found)
             return false;
     }

@@ -620,8 +620,12 @@ static void pad_input(SkyInput *in, const SDL_Event *ev)
         else
             r.u.pad.buttons &= ~flag;
     }
-    if (memcmp(&r.u.pad, &pad->state.u.pad, sizeof(r.u.pad)) == 0)
-        return; /* nothing the host sees changed */
+    const SkyInputRec *o = &pad->state;
+    if (r.u.pad.buttons == o->u.pad.buttons && r.u.pad.left_trigger == o->u.pad.left_trigger &&
+        r.u.pad.right_trigger == o->u.pad.right_trigger && r.u.pad.ls_x == o->u.pad.ls_x &&
+        r.u.pad.ls_y == o->u.pad.ls_y && r.u.pad.rs_x == o->u.pad.rs_x &&
+        r.u.pad.rs_y == o->u.pad.rs_y)
+        return; /* nothing the host sees changed (fields compared: padding is not state) */
     pad->state = r;
     r.capture_us = 0;
     push(in, &r);

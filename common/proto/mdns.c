@@ -266,6 +266,12 @@ bool sky_mdns_addr_sane(const SkyMdnsAddr *a)
     return true;
 }
 
+bool sky_mdns_addr_equal(const SkyMdnsAddr *a, const SkyMdnsAddr *b)
+{
+    return a->family == b->family && a->ifindex == b->ifindex &&
+           memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
 bool sky_mdns_host_name_sane(const char *name)
 {
     if (!name[0])
@@ -344,7 +350,7 @@ static void add_addr(SkyMdnsService *s, const SkyMdnsRecord *r, uint32_t ifindex
     }
     size_t slot = s->n_addrs;
     for (size_t i = 0; i < s->n_addrs; i++)
-        if (memcmp(&s->addrs[i].addr, &a, sizeof(a)) == 0)
+        if (sky_mdns_addr_equal(&s->addrs[i].addr, &a))
             slot = i;
     if (r->ttl_s == 0) { /* goodbye */
         if (slot < s->n_addrs)

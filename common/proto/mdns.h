@@ -101,6 +101,8 @@ typedef struct SkyMdnsHost {
 /* Whether a is an address a host on the link may have: not unspecified, loopback, multicast or
  * broadcast. */
 bool sky_mdns_addr_sane(const SkyMdnsAddr *a);
+/* Whether a and b are the same address on the same scope (fields compared, never the padding). */
+bool sky_mdns_addr_equal(const SkyMdnsAddr *a, const SkyMdnsAddr *b);
 /* Whether a host name (an instance label) is printable and non-empty. */
 bool sky_mdns_host_name_sane(const char *name);
 

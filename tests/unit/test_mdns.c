@@ -268,6 +268,35 @@ static void test_browser_caps(void **state)
     assert_int_equal(sky_mdns_browser_hosts(&b, h, 4), 0);
 }
 
+/* The same address answered again is one address, whatever the bytes between the fields hold. */
+static void test_repeated_answer(void **state)
+{
+    (void)state;
+    static SkyMdnsBrowser b;
+    static Pkt p;
+    SkyMdnsHost h[2];
+    const uint8_t good[4] = {198, 51, 100, 9};
+    SkyMdnsAddr x, y;
+    memset(&x, 0xaa, sizeof(x));
+    memset(&y, 0x55, sizeof(y));
+    x.family = y.family = 4;
+    x.ifindex = y.ifindex = 0;
+    memcpy(x.bytes, good, 4);
+    memcpy(y.bytes, good, 4);
+    assert_true(sky_mdns_addr_equal(&x, &y));
+    y.ifindex = 2;
+    assert_false(sky_mdns_addr_equal(&x, &y));
+
+    sky_mdns_browser_init(&b);
+    for (int i = 0; i < 3; i++) {
+        answer(&p, "Again", 47989, good, 120);
+        assert_int_equal(sky_mdns_parse(p.b, p.n, &g_msg), 0);
+        sky_mdns_browser_add(&b, &g_msg, 1, (int64_t)i * 2000000);
+    }
+    assert_int_equal(sky_mdns_browser_hosts(&b, h, 2), 1);
+    assert_int_equal(h[0].n_addrs, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_compressed_answer),
         cmocka_unit_test(test_hostile_names),
         cmocka_unit_test(test_browser_caps),
+        cmocka_unit_test(test_repeated_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
