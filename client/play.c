@@ -165,6 +165,8 @@ static int setup(Play *p)
     ret = sky_presenter_create(&p->presenter, p->render, p->stats, &hooks, &g_quit);
     if (ret < 0)
         return ret;
+    if (p->render && p->run_opts.overlay)
+        sky_presenter_toggle_overlay(p->presenter);
     if (info.has_audio && p->audio_opts.layout != SKY_AUDIO_OFF) {
         ret = sky_audio_create(&p->audio, &p->audio_opts, &info.opus);
         if (ret < 0)

@@ -495,7 +495,10 @@ static int stage_output(Session *s)
             return ret;
     }
     SkyPresenterHooks hooks = {poll_end, figures, on_event, s};
-    return sky_presenter_create(&s->presenter, s->render, s->stats, &hooks, &g_quit);
+    ret = sky_presenter_create(&s->presenter, s->render, s->stats, &hooks, &g_quit);
+    if (ret == 0 && s->render && s->run_opts.overlay)
+        sky_presenter_toggle_overlay(s->presenter);
+    return ret;
 }
 
 static int stage_decoder(Session *s)
