@@ -21,6 +21,7 @@ test_pkgs=(
   python3
   openssl                                 # a second host identity in the hosts tests
   iproute2                                # network namespaces and veth pairs (discovery tests)
+  desktop-file-utils                      # desktop-file-validate for the desktop entry
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/fsutil.h"
+#include "client/input/pads.h"
 #include "client/render/render.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
@@ -37,7 +39,8 @@ const SkyOpt sky_input_opts_table[] = {
      "send game controllers to the host"},
     {"input-script", SKY_OPT_STRING, offsetof(SkyInputOpts, script),
      sizeof(((SkyInputOpts *)0)->script), 0, 0, NULL, "", "FILE",
-     "replay synthetic input from FILE (tests and benchmarks; docs/input-script.md)"},
+     "replay synthetic input from FILE; a FIFO is read live, each line run as it comes "
+     "(tests and benchmarks; docs/input-script.md)"},
     SKY_OPT_END,
 };
 
@@ -823,10 +826,11 @@ int sky_input_create(SkyInput **out, const SkyInputCfg *cfg)
     SkyInputSenderCfg sc = {cfg->control, cfg->sunshine};
     int ret = sky_input_sender_create(&in->sender, &sc);
     if (ret == 0 && cfg->opts.gamepads) {
-        if (SDL_InitSubSystem(SDL_INIT_GAMECONTROLLER) == 0)
-            in->gc_subsystem = true; /* pads present now arrive as DEVICEADDED events */
-        else
-            SKY_LOGW(TAG, "no game controllers: %s", SDL_GetError());
+        /* Hints, the subsystem, the user's mappings (client/input/pads.h); pads present now
+         * arrive as DEVICEADDED events. No config directory: SDL's mappings alone. */
+        char config_dir[4096];
+        bool have_dir = sky_config_dir(config_dir, sizeof(config_dir)) == 0;
+        in->gc_subsystem = sky_pads_open(have_dir ? config_dir : NULL) == 0;
     }
     if (ret < 0) {
         sky_input_destroy(&in);
@@ -852,7 +856,7 @@ void sky_input_destroy(SkyInput **pin)
         if (in->pads[i].gc)
             SDL_GameControllerClose(in->pads[i].gc);
     if (in->gc_subsystem)
-        SDL_QuitSubSystem(SDL_INIT_GAMECONTROLLER);
+        sky_pads_close();
     if (in->cfg.window) {
         SDL_SetRelativeMouseMode(SDL_FALSE);
         SDL_SetWindowKeyboardGrab(in->cfg.window, SDL_FALSE);

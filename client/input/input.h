@@ -53,8 +53,9 @@ typedef struct SkyInputCfg {
 
 typedef struct SkyInput SkyInput;
 
-/* Main thread, SDL's event subsystem initialised. Opens the game controller subsystem (if
- * gamepads) and starts the input thread. Returns 0 or a negative error. */
+/* Main thread, SDL's event subsystem initialised. Opens the game controllers (if gamepads;
+ * client/input/pads.h: SDL's hints and the config directory's mappings file; no controllers is
+ * a warning, not an error) and starts the input thread. Returns 0 or a negative error. */
 int sky_input_create(SkyInput **out, const SkyInputCfg *cfg);
 /* Main thread. Lifts whatever the host holds down, stops the thread, closes the pads.
  * Accepts NULL; NULLs the pointer. */

@@ -1,12 +1,15 @@
 /* --input-script: timed synthetic SDL events and SDL virtual game controllers for tests and
- * benchmarks (input_script.h). */
+ * benchmarks, from a file read at once or from a FIFO read line by line (input_script.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "client/input/input_script.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <SDL.h>
 
@@ -17,6 +20,9 @@
 #define MAX_CMDS 200000
 #define MAX_PADS 16
 #define MAX_FINGERS 16
+#define MAX_LINE 512    /* a line's bytes and its terminating NUL */
+#define MAX_READS 16    /* reads of a live script per step: a writer that never stops does not
+                           hold the main thread (the rest waits for the next step) */
 
 typedef enum CmdType {
     CMD_KEY,
@@ -41,7 +47,7 @@ typedef struct Cmd {
     float x, y;
     uint32_t event;    /* SDL finger event type */
     char text[SDL_TEXTINPUTEVENT_TEXT_SIZE];
-    size_t order;      /* position in the file */
+    uint64_t order;    /* when it was read: equal times keep this order */
 } Cmd;
 
 typedef struct VPad {
@@ -50,10 +56,21 @@ typedef struct VPad {
 } VPad;
 
 struct SkyInputScript {
-    Cmd *cmds;
+    Cmd *cmds;         /* cmds[next..n) are still to come, in time order */
     size_t n, next;
+    uint64_t order;    /* the next command's Cmd.order */
     uint32_t window_id;
-    int64_t start_us;
+    int64_t start_us;  /* the first step's now_us; 0 before it */
+
+    /* Live scripts only (fd >= 0): lines are read as they come. */
+    int fd;
+    char *path;
+    char line[MAX_LINE];
+    size_t line_len;
+    bool line_too_long; /* the rest of this line is skipped */
+    int line_no;
+    SkyLogLimit read_limit;
+
     uint16_t mods;
     int mouse_x, mouse_y;
     float finger_x[MAX_FINGERS], finger_y[MAX_FINGERS]; /* last position, by finger id */
@@ -67,7 +84,7 @@ static int add(SkyInputScript *s, const Cmd *c)
     if (s->n == MAX_CMDS)
         return SKY_ERR(E2BIG);
     s->cmds[s->n] = *c;
-    s->cmds[s->n].order = s->n;
+    s->cmds[s->n].order = s->order++;
     s->n++;
     return 0;
 }
@@ -137,8 +154,11 @@ static bool parse_cmd(char **w, int nw, Cmd *c)
         if (strcmp(w[1], "attach") == 0 && nw == 4) {
             c->type = CMD_PAD_ATTACH;
             c->slot = atoi(w[2]);
-            c->a = strcmp(w[3], "xbox") == 0 ? 0 : strcmp(w[3], "ps") == 0 ? 1
-                   : strcmp(w[3], "nintendo") == 0 ? 2 : -1;
+            c->a = strcmp(w[3], "xbox") == 0       ? 0
+                   : strcmp(w[3], "ps") == 0       ? 1
+                   : strcmp(w[3], "nintendo") == 0 ? 2
+                   : strcmp(w[3], "generic") == 0  ? 3
+                                                   : -1;
             return c->slot >= 0 && c->slot < MAX_PADS && c->a >= 0;
         }
         c->slot = atoi(w[1]);
@@ -164,7 +184,8 @@ static bool parse_cmd(char **w, int nw, Cmd *c)
     return false;
 }
 
-static int parse_line(SkyInputScript *s, char *line)
+/* One line's commands, due base_us + the line's time after the clock's start. */
+static int parse_line(SkyInputScript *s, char *line, int64_t base_us)
 {
     char *hash = strchr(line, '#');
     if (hash)
@@ -195,7 +216,7 @@ static int parse_line(SkyInputScript *s, char *line)
     if (!parse_cmd(w + first, nw - first, &c))
         return SKY_ERR(EINVAL);
     for (int i = 0; i < count; i++) {
-        c.at_us = (int64_t)((ms + i * every_ms) * 1000);
+        c.at_us = base_us + (int64_t)((ms + i * every_ms) * 1000);
         int ret = add(s, &c);
         if (ret < 0)
             return ret;
@@ -211,27 +232,42 @@ static int by_time(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static SkyInputScript *alloc_script(uint32_t window_id)
+{
+    SkyInputScript *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->fd = -1; /* before anything can fail: destroy closes fd >= 0 */
+    s->cmds = calloc(MAX_CMDS, sizeof(*s->cmds));
+    if (!s->cmds) {
+        sky_input_script_destroy(&s);
+        return NULL;
+    }
+    s->window_id = window_id;
+    s->read_limit = (SkyLogLimit)SKY_LOG_LIMIT_INIT;
+    return s;
+}
+
 int sky_input_script_load(SkyInputScript **out, const char *path, uint32_t window_id)
 {
     *out = NULL;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+        return sky_input_script_open_live(out, path, window_id); /* it has no end to read to */
     FILE *f = fopen(path, "r");
     if (!f) {
         SKY_LOGE(TAG, "cannot open %s: %s", path, strerror(errno));
         return SKY_ERR(ENOENT);
     }
-    SkyInputScript *s = calloc(1, sizeof(*s));
-    if (s)
-        s->cmds = calloc(MAX_CMDS, sizeof(*s->cmds));
-    if (!s || !s->cmds) {
+    SkyInputScript *s = alloc_script(window_id);
+    if (!s) {
         fclose(f);
-        sky_input_script_destroy(&s);
         return SKY_ERR(ENOMEM);
     }
-    s->window_id = window_id;
-    char line[512];
+    char line[MAX_LINE];
     int ret = 0;
     for (int no = 1; ret == 0 && fgets(line, sizeof(line), f); no++) {
-        ret = parse_line(s, line);
+        ret = parse_line(s, line, 0);
         if (ret < 0)
             SKY_LOGE(TAG, "%s:%d: %s", path, no,
                      ret == SKY_ERR(E2BIG) ? "too many events" : "not a command this script takes");
@@ -246,6 +282,43 @@ int sky_input_script_load(SkyInputScript **out, const char *path, uint32_t windo
     return 0;
 }
 
+int sky_input_script_open_live(SkyInputScript **out, const char *path, uint32_t window_id)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        SKY_LOGE(TAG, "cannot open %s: %s", path, strerror(errno));
+        return SKY_ERR(ENOENT);
+    }
+    if (!S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode)) {
+        SKY_LOGE(TAG, "%s is neither a FIFO nor a file", path);
+        return SKY_ERR(EINVAL);
+    }
+    /* A FIFO opened for reading alone reads as ended (and polls as hung up, at once and
+     * forever) whenever no writer has it open. Holding its write side too means there always
+     * is one: no end, no busy loop, and a writer's open() never waits for us. (Linux defines
+     * O_RDWR on a FIFO; POSIX leaves it open.) A growing file just reads 0 at its end. */
+    int flags = (S_ISFIFO(st.st_mode) ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC;
+    int fd = open(path, flags);
+    if (fd < 0) {
+        SKY_LOGE(TAG, "cannot open %s: %s", path, strerror(errno));
+        return SKY_ERR(ENOENT);
+    }
+    SkyInputScript *s = alloc_script(window_id);
+    char *p = strdup(path);
+    if (!s || !p) {
+        close(fd);
+        free(p);
+        sky_input_script_destroy(&s);
+        return SKY_ERR(ENOMEM);
+    }
+    s->fd = fd;
+    s->path = p;
+    SKY_LOGV(TAG, "%s: live, lines run as they come", path);
+    *out = s;
+    return 0;
+}
+
 void sky_input_script_destroy(SkyInputScript **ps)
 {
     SkyInputScript *s = *ps;
@@ -254,6 +327,9 @@ void sky_input_script_destroy(SkyInputScript **ps)
     for (int i = 0; i < MAX_PADS; i++)
         if (s->pads[i].joy)
             SDL_JoystickClose(s->pads[i].joy);
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->path);
     free(s->cmds);
     free(s);
     *ps = NULL;
@@ -289,7 +365,10 @@ static void attach(SkyInputScript *s, const Cmd *c)
         {"Skylight virtual Xbox 360 pad", 0x045e, 0x028e},
         {"Skylight virtual DualShock 4", 0x054c, 0x05c4},
         {"Skylight virtual Switch Pro pad", 0x057e, 0x2009},
+        /* pid.codes' vendor id and one of its product ids for tests: no real pad's */
+        {"Skylight virtual generic pad", 0x1209, 0x0001},
     };
+    bool generic = c->a == 3;
     if (s->pads[c->slot].joy) {
         SKY_LOGW(TAG, "virtual pad %d is attached already", c->slot);
         return;
@@ -297,7 +376,9 @@ static void attach(SkyInputScript *s, const Cmd *c)
     SDL_VirtualJoystickDesc d;
     SDL_zero(d);
     d.version = SDL_VIRTUAL_JOYSTICK_DESC_VERSION;
-    d.type = SDL_JOYSTICK_TYPE_GAMECONTROLLER;
+    /* A generic pad is a plain joystick, which SDL maps only if a mapping names it (SDL
+     * gives a virtual game controller a mapping of its own). */
+    d.type = generic ? SDL_JOYSTICK_TYPE_UNKNOWN : SDL_JOYSTICK_TYPE_GAMECONTROLLER;
     d.naxes = SDL_CONTROLLER_AXIS_MAX;
     d.nbuttons = SDL_CONTROLLER_BUTTON_MAX;
     d.vendor_id = kinds[c->a].vendor;
@@ -308,11 +389,13 @@ static void attach(SkyInputScript *s, const Cmd *c)
     d.RumbleTriggers = on_rumble_triggers;
     d.SetLED = on_led;
     int index = SDL_JoystickAttachVirtualEx(&d);
-    if (index >= 0) {
+    char guid[64] = "";
+    if (index >= 0)
+        SDL_JoystickGetGUIDString(SDL_JoystickGetDeviceGUID(index), guid, sizeof(guid));
+    if (index >= 0 && !generic) {
         /* SDL's controller database knows these vendor and product ids as real pads with
          * other button and axis numbers; the script's pad numbers them as SDL names them. */
-        char guid[64], mapping[512];
-        SDL_JoystickGetGUIDString(SDL_JoystickGetDeviceGUID(index), guid, sizeof(guid));
+        char mapping[512];
         snprintf(mapping, sizeof(mapping),
                  "%s,%s,a:b0,b:b1,x:b2,y:b3,back:b4,guide:b5,start:b6,leftstick:b7,"
                  "rightstick:b8,leftshoulder:b9,rightshoulder:b10,dpup:b11,dpdown:b12,"
@@ -332,7 +415,7 @@ static void attach(SkyInputScript *s, const Cmd *c)
     /* Triggers at rest (the raw axis spans -32768..32767; SDL reports 0..32767). */
     SDL_JoystickSetVirtualAxis(joy, SDL_CONTROLLER_AXIS_TRIGGERLEFT, -32768);
     SDL_JoystickSetVirtualAxis(joy, SDL_CONTROLLER_AXIS_TRIGGERRIGHT, -32768);
-    SKY_LOGV(TAG, "virtual pad %d attached (%s)", c->slot, kinds[c->a].name);
+    SKY_LOGV(TAG, "virtual pad %d attached (%s, GUID %s)", c->slot, kinds[c->a].name, guid);
 }
 
 static void detach(SkyInputScript *s, int slot)
@@ -468,11 +551,89 @@ static void run(SkyInputScript *s, const Cmd *c)
         SKY_LOGW(TAG, "cannot post an event: %s", SDL_GetError());
 }
 
+/* ---- Live scripts ---- */
+
+/* One complete line read from a live script, due from now_us on. A bad one is skipped. */
+static void live_line(SkyInputScript *s, char *line, int64_t now_us)
+{
+    /* What is still to come moves to the front: a live script never runs out of room while
+     * it keeps up. */
+    if (s->next > 0) {
+        memmove(s->cmds, s->cmds + s->next, (s->n - s->next) * sizeof(*s->cmds));
+        s->n -= s->next;
+        s->next = 0;
+    }
+    char shown[MAX_LINE]; /* the line as written, for the error (parse_line cuts it up) */
+    snprintf(shown, sizeof(shown), "%s", line);
+    size_t n_before = s->n;
+    int ret = parse_line(s, line, now_us - s->start_us);
+    if (ret < 0) {
+        s->n = n_before; /* a repeat cut short adds nothing */
+        SKY_LOGE(TAG, "%s:%d: %s, skipped: %s", s->path, s->line_no,
+                 ret == SKY_ERR(E2BIG) ? "too many events waiting"
+                                       : "not a command this script takes",
+                 shown);
+        return;
+    }
+    qsort(s->cmds, s->n, sizeof(*s->cmds), by_time); /* among those waiting */
+}
+
+/* Whatever the writer has written so far; complete lines are parsed, the rest waits. */
+static void read_live(SkyInputScript *s, int64_t now_us)
+{
+    char chunk[4096];
+    for (int reads = 0; reads < MAX_READS; reads++) {
+        ssize_t got = read(s->fd, chunk, sizeof(chunk));
+        if (got < 0 && errno == EINTR)
+            continue; /* counted: a storm of signals does not hold the main thread either */
+        if (got <= 0) { /* EAGAIN: nothing yet; 0: a file's end, for now */
+            if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                sky_log_limited(&s->read_limit, now_us, SKY_LOG_WARN, TAG, "%s: %s", s->path,
+                                strerror(errno));
+            return;
+        }
+        for (ssize_t i = 0; i < got; i++) {
+            if (chunk[i] != '\n') {
+                if (s->line_len < sizeof(s->line) - 1)
+                    s->line[s->line_len++] = chunk[i];
+                else
+                    s->line_too_long = true;
+                continue;
+            }
+            s->line_no++;
+            s->line[s->line_len] = '\0';
+            if (s->line_too_long)
+                SKY_LOGE(TAG, "%s:%d: longer than %d bytes, skipped", s->path, s->line_no,
+                         MAX_LINE - 1);
+            else
+                live_line(s, s->line, now_us);
+            s->line_len = 0;
+            s->line_too_long = false;
+        }
+    }
+}
+
 bool sky_input_script_step(SkyInputScript *s, int64_t now_us)
 {
     if (s->start_us == 0)
         s->start_us = now_us;
+    if (s->fd >= 0)
+        read_live(s, now_us);
     while (s->next < s->n && s->start_us + s->cmds[s->next].at_us <= now_us)
         run(s, &s->cmds[s->next++]);
-    return s->next == s->n;
+    return s->fd < 0 && s->next == s->n;
+}
+
+int64_t sky_input_script_deadline(const SkyInputScript *s)
+{
+    if (s->next == s->n)
+        return INT64_MAX;
+    if (s->start_us == 0)
+        return 0; /* the first step starts the clock */
+    return s->start_us + s->cmds[s->next].at_us;
+}
+
+int sky_input_script_fd(const SkyInputScript *s)
+{
+    return s->fd;
 }

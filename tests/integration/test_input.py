@@ -2,7 +2,9 @@
 --input-script`) go through the client's real input path (SDL event queue, main-thread capture,
 the input thread, the control thread's ENet) to the test host, whose log of decoded input must
 match exactly: keys, modifiers, text, buttons, axes, order. Rumble, trigger rumble and LED
-requests the host sends must reach the virtual pad.
+requests the host sends must reach the virtual pad. The user's controller mappings (the config
+directory's gamecontrollerdb.txt, SDL_GAMECONTROLLERCONFIG) decide what a pad SDL does not know
+is; a live script (a FIFO) runs lines as the test writes them.
 
     python3 test_input.py SKYLIGHT SAMPLES_DIR CASE      (SKY_TESTHOST names the test host)
 """
@@ -71,16 +73,19 @@ class Session:
             f.write(text)
         return path
 
-    def run(self, script, *extra, expect_rc=0, env=None, headless=True, ends_itself=False):
+    def run(self, script, *extra, expect_rc=0, env=None, headless=True, ends_itself=False,
+            drop=()):
         """Streams with the input script until the host has logged all of it (the sentinel),
-        then Ctrl+C; or, `ends_itself`, until the script ends the stream."""
+        then Ctrl+C; or, `ends_itself`, until the script ends the stream. `drop`: environment
+        variables the client does not get (besides the display's)."""
         if not ends_itself:
             at = script_end_ms(script) + 50
             script += "".join("\n%d %s" % (at + 10 * i, c) for i, c in enumerate(SENTINEL))
         m = self.host.mark()
         args = (["stream", self.host.addr, "--input-script", self.script(script)] + SMALL +
                 (["--headless"] if headless else []) + list(extra))
-        p = self.client.popen(*args, env=env, drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+        p = self.client.popen(*args, env=env,
+                              drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER") + tuple(drop))
         r = end_stream(p, None if ends_itself else lambda: self.host.wait_for(
             "input " + SENTINEL_LOG[1], timeout_s=WAIT_S, after=m))
         check(r.rc == expect_rc, "skylight exited with %d" % r.rc, r)
@@ -463,6 +468,178 @@ def slow_present(ctx):
         s.stop()
 
 
+# The script's generic pad (`pad attach N generic`: a plain joystick, vendor 0x1209 product
+# 0x0001, that SDL has no mapping for) as SDL 2 names a virtual joystick: bus 0x00ff, the CRC of
+# its name left out (SDL matches a mapping without one), vendor, product, version 0, 'v', 0.
+# The client logs the GUID it saw with --log-level verbose ("virtual pad 0 attached (..., GUID").
+GENERIC_GUID = "ff000000091200000100000000007600"
+# Its buttons and axes are numbered as SDL numbers a controller's (the script's `pad N button a`
+# is b0), so a mapping that binds A to b1 and B to b0 shows on the host as the other button.
+GENERIC_SWAPPED = ("a:b1,b:b0,x:b2,y:b3,back:b4,guide:b5,start:b6,leftstick:b7,rightstick:b8,"
+                   "leftshoulder:b9,rightshoulder:b10,dpup:b11,dpdown:b12,dpleft:b13,dpright:b14,"
+                   "leftx:a0,lefty:a1,rightx:a2,righty:a3,lefttrigger:a4,righttrigger:a5,")
+MAPPING_ENV = ("SDL_GAMECONTROLLERCONFIG", "SDL_GAMECONTROLLERCONFIG_FILE")
+A, B = 0x1000, 0x2000
+
+
+def mappings_file(ctx):
+    """The config directory's gamecontrollerdb.txt (community format: comments, lines for other
+    platforms, one for this one) makes the generic pad a game controller with the file's name
+    and button layout; the number of mappings it added is logged."""
+    s = Session(ctx)
+    try:
+        path = os.path.join(s.client.dir, "gamecontrollerdb.txt")
+        with open(path, "w") as f:
+            f.write("# Skylight test mappings\n"
+                    "%s,Windows only,a:b0,b:b1,platform:Windows,\n" % GENERIC_GUID +
+                    "%s,Skylight test mapping,%splatform:Linux,\n" % (GENERIC_GUID,
+                                                                        GENERIC_SWAPPED))
+        r = s.run("""
+            100 pad attach 0 generic
+            500 pad 0 button a down
+            520 pad 0 button a up
+            540 pad 0 button b down
+            560 pad 0 button b up
+        """, "--log-level", "verbose", drop=MAPPING_ENV)
+        check("controller mappings %s: 1 added" % path in r.err,
+              "the mappings file's count was not logged", r)
+        check("gamepad 0 attached: Skylight test mapping (" in r.err,
+              "the generic pad did not arrive under the file's name", r)
+        pads = [l for l in s.inputs() if l.startswith("pad ")]
+        expect_log(pads, [PAD % (0, 1, b, 0, 0, 0, 0, 0, 0) for b in (0, B, 0, A, 0)], r)
+    finally:
+        s.stop()
+
+
+def mappings_broken(ctx):
+    """A gamecontrollerdb.txt SDL takes nothing from is a warning naming it; the stream goes on:
+    keys and a pad SDL knows arrive, the generic pad (which only a mapping makes a game
+    controller) does not. A directory in the file's place is a warning too."""
+    for kind in ("garbage", "directory"):
+        s = Session(ctx)
+        try:
+            path = os.path.join(s.client.dir, "gamecontrollerdb.txt")
+            if os.path.isfile(path):  # the sessions share one config directory
+                os.remove(path)
+            if kind == "directory":
+                os.mkdir(path)
+                why = "controller mappings %s: not a regular file" % path
+            else:
+                with open(path, "w") as f:
+                    f.write("this is not a mapping\n%s,half a mapping,platform:Linux\n"
+                            % GENERIC_GUID[:12])
+                why = "controller mappings %s: nothing in it changed SDL's mappings" % path
+            r = s.run("""
+                100 pad attach 0 generic
+                300 pad attach 1 xbox
+                600 pad 1 button a down
+                620 pad 1 button a up
+                640 key down A
+                660 key up A
+            """, drop=MAPPING_ENV)
+            check(why in r.err, "no warning naming the broken mappings file (%s)" % kind, r)
+            got = s.inputs()
+            arrivals = [l for l in got if l.startswith("pad-arrival ")]
+            check(len(arrivals) == 1 and arrivals[0].startswith("pad-arrival 0 type=1 "),
+                  "only the Xbox pad should have arrived, as pad 0: %s" % arrivals, r)
+            expect_log([l for l in got if l.startswith(("pad ", "key "))], [
+                PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0), PAD % (0, 1, A, 0, 0, 0, 0, 0, 0),
+                PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),
+                "key down code=0x8041 mods=0x00 flags=0x00",
+                "key up code=0x8041 mods=0x00 flags=0x00"], r)
+        finally:
+            s.stop()
+
+
+def mappings_env(ctx):
+    """SDL_GAMECONTROLLERCONFIG from the environment is read by SDL itself, and it outranks the
+    config directory's file for the same pad (SDL keeps a user's hint over mappings added
+    through its API later)."""
+    s = Session(ctx)
+    try:
+        with open(os.path.join(s.client.dir, "gamecontrollerdb.txt"), "w") as f:
+            f.write("%s,From the file,%splatform:Linux,\n" % (GENERIC_GUID, GENERIC_SWAPPED))
+        env = {"SDL_GAMECONTROLLERCONFIG": "%s,From the environment,a:b0,b:b1,leftx:a0,lefty:a1,"
+                                           % GENERIC_GUID}
+        r = s.run("""
+            100 pad attach 0 generic
+            500 pad 0 button a down
+            520 pad 0 button a up
+        """, env=env, drop=("SDL_GAMECONTROLLERCONFIG_FILE",))
+        check("gamepad 0 attached: From the environment (" in r.err,
+              "the generic pad did not take the environment's mapping", r)
+        pads = [l for l in s.inputs() if l.startswith("pad ")]
+        expect_log(pads, [PAD % (0, 1, b, 0, 0, 0, 0, 0, 0) for b in (0, A, 0)], r)
+    finally:
+        s.stop()
+
+
+def wait_in_file(path, text, p, timeout_s=WAIT_S):
+    """Waits until the file (a running client's stderr) holds text; False if it never did."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and p.poll() is None:
+        with open(path, "rb") as f:
+            if text in f.read().decode("utf-8", "replace"):
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def live_script(ctx):
+    """--input-script on a FIFO runs each line as the test writes it, its time counted from
+    when the client read it: a key, then a pad attached and its button, each waited for at the
+    host before the next line is written. A bad line is an error naming it and is skipped; the
+    writer closing the FIFO ends nothing (another writer is read as the first was)."""
+    s = Session(ctx)
+    fifo = ctx.path("live.fifo")
+    os.mkfifo(fifo)
+    err_path = ctx.path("live.stderr")
+    # Read and write: this open cannot wait for a reader, and lines written before the client
+    # opens the FIFO wait in it.
+    w = os.open(fifo, os.O_RDWR)
+    try:
+        p = s.client.popen("stream", s.host.addr, "--headless", "--input-script", fifo, *SMALL,
+                           stderr_path=err_path)
+
+        def steps():
+            os.write(w, b"0 key down A\n20 key up A\n")
+            s.host.wait_for("input key up code=0x8041 ", timeout_s=WAIT_S)
+            os.write(w, b"0 pad attach 0 xbox\n")
+            s.host.wait_for("input pad-arrival 0 type=1 ", timeout_s=WAIT_S)
+            os.write(w, b"0 pad 0 button a down\n")
+            s.host.wait_for("input " + PAD % (0, 1, A, 0, 0, 0, 0, 0, 0), timeout_s=WAIT_S)
+            os.write(w, b"0 pad 0 jump\n")
+            check(wait_in_file(err_path, "live.fifo:5: not a command this script takes, "
+                               "skipped: 0 pad 0 jump", p), "no error naming the bad line")
+            os.close(w)
+            time.sleep(0.5)  # no writer at all for a while
+            w2 = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # the client holds the read side
+            try:
+                os.write(w2, b"0 pad 0 button a up\n0 key down B\n30 key up B\n")
+            finally:
+                os.close(w2)
+            s.host.wait_for("input key up code=0x8042 ", timeout_s=WAIT_S)
+
+        r = end_stream(p, steps)
+        check(r.rc == 0, "skylight exited with %d" % r.rc, r)
+        expect_log([l for l in s.inputs() if l.startswith(("key ", "pad "))], [
+            "key down code=0x8041 mods=0x00 flags=0x00",
+            "key up code=0x8041 mods=0x00 flags=0x00",
+            PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, A, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),
+            "key down code=0x8042 mods=0x00 flags=0x00",
+            "key up code=0x8042 mods=0x00 flags=0x00",
+        ], r)
+    finally:
+        try:
+            os.close(w)
+        except OSError:
+            pass
+        s.stop()
+
+
 if __name__ == "__main__":
     skytest.main([keyboard_mouse, absolute_mouse, gamepads, swap_ab, feedback, touch,
-                  window_shortcuts, slow_present])
+                  window_shortcuts, slow_present, mappings_file, mappings_broken, mappings_env,
+                  live_script])
