@@ -32,6 +32,7 @@
 #include "client/host/identity.h"
 #include "client/input/input.h"
 #include "client/input/input_script.h"
+#include "client/input/pads.h"
 #include "client/render/render.h"
 #include "client/stats_out.h"
 #include "client/stream.h"
@@ -167,7 +168,7 @@ typedef struct Launcher {
     SkyCanvas *canvas;
     SkyUiNavInput nav;
     SkyInputScript *script;
-    bool ttf_started, img_started, http_started;
+    bool ttf_started, img_started, http_started, pads_started;
     SDL_GameController *pads[SKY_UI_NAV_PADS];
     uint64_t next_tag;
     bool quit;
@@ -1638,7 +1639,8 @@ static void run_loop(Launcher *l)
             deadline = l->next_discovery_us;
         if (l->script) {
             sky_input_script_step(l->script, now);
-            deadline = now + 20000;
+            int64_t due = sky_input_script_deadline(l->script);
+            deadline = due < now + 20000 ? due : now + 20000; /* and its FIFO, every 20 ms */
         }
         nav(l, sky_ui_nav_input_poll(&l->nav, now));
         int64_t repeat = sky_ui_nav_input_deadline(&l->nav);
@@ -1714,10 +1716,12 @@ static int setup(Launcher *l, char *err, size_t errlen)
         return SKY_ERR(EIO);
     }
     l->http_started = true;
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_GAMECONTROLLER) != 0) {
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errlen, "no display to open the launcher on (%s)", SDL_GetError());
         return SKY_ERR(ENODEV);
     }
+    if (l->opts.input.gamepads)
+        l->pads_started = sky_pads_open(l->config_dir) == 0; /* without: keyboard and mouse */
     if (TTF_Init() < 0) {
         snprintf(err, errlen, "cannot start SDL_ttf: %s", TTF_GetError());
         return SKY_ERR(EIO);
@@ -1786,6 +1790,8 @@ static void teardown(Launcher *l)
     for (int i = 0; i < SKY_UI_NAV_PADS; i++)
         if (l->pads[i])
             SDL_GameControllerClose(l->pads[i]);
+    if (l->pads_started)
+        sky_pads_close();
     sky_canvas_destroy(&l->canvas);
     sky_render_destroy(&l->render);
     sky_stats_out_destroy(&l->stats);
