@@ -527,7 +527,7 @@ static int stage_decoder(Session *s)
         return ret;
     }
     sky_presenter_attach(s->presenter, s->vp);
-    return s->render ? sky_render_start(s->render, s->vp) : 0;
+    return s->render ? sky_render_start(s->render, s->vp, s->stats, s->feedback) : 0;
 }
 
 static int stage_audio(Session *s)
