@@ -27,14 +27,14 @@ LAUNCHER = "Skylight launcher"
 
 
 class Launcher:
-    def __init__(self, ctx, client, display, renderer, host):
+    def __init__(self, ctx, client, display, renderer, host, extra=()):
         tool = os.environ.get("SKY_EMBED_CHECK", "")
         if not tool or not os.path.exists(tool):
             skytest.skip("skylight-embed-check is not built (SKY_EMBED_CHECK)")
         self.ctx, self.display = ctx, display
         self.err_path = ctx.path("launcher.stderr")
         env = client.env(display_env(ctx, display), drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
-        self.cmd = [tool, renderer, "stream", host.addr] + SMALL
+        self.cmd = [tool, renderer, "stream", host.addr] + SMALL + list(extra)
         with open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=err, env=env, start_new_session=True)
@@ -188,5 +188,38 @@ def embed_opengl(ctx):
     run(ctx, "placebo")
 
 
+# The host's codec modes: H.264, HEVC, HEVC Main10 (as test_stream.py's HDR cases).
+HDR_MODES = 0x1 | 0x100 | 0x200 | 0x30000
+
+
+def embed_sdl_hdr_refused(ctx):
+    """An HDR stream in a window whose driver (sdl) cannot show it: a clear reason and status
+    1, no crash, and the window is the launcher's again."""
+    host = TestHost(ctx, ["--pin", "1234", "--codec-support", hex(HDR_MODES)])
+    client = Client(ctx)
+    launcher = None
+    try:
+        client.pair(host)
+        with XServer(ctx.tmp) as x:
+            launcher = Launcher(ctx, client, x.display, "sdl", host, ["--hdr", "--codec", "hevc"])
+            launcher.send("stream")
+            line = launcher.expect("ended ")
+            check(line.startswith("ended status=1 failed=1 reason=") and
+                  "sdl renderer cannot show this HDR stream" in line,
+                  "the stream's end: %s" % line, launcher.result())
+            launcher.send("screen 1")
+            launcher.shot_until(LAUNCHER, "screen-1", picture_1)
+            launcher.send("quit")
+            launcher.proc.wait(timeout=WAIT_S)
+            r = launcher.result()
+            rep = skytest.sanitizer_report(r)
+            check(rep is None, "sanitizer report: %s" % rep, r)
+            check(r.rc == 0, "the launcher exited with %s" % r.rc, r)
+    finally:
+        if launcher:
+            launcher.kill()
+        host.stop()
+
+
 if __name__ == "__main__":
-    skytest.main([embed_sdl, embed_opengl])
+    skytest.main([embed_sdl, embed_opengl, embed_sdl_hdr_refused])
