@@ -200,7 +200,7 @@ static int setup(Play *p)
     if (ret < 0)
         return ret;
     sky_presenter_attach(p->presenter, p->vp);
-    if (p->render && (ret = sky_render_start(p->render, p->vp)) < 0)
+    if (p->render && (ret = sky_render_start(p->render, p->vp, NULL, NULL)) < 0)
         return ret;
     return sky_source_file_start(p->source, p->vp, p->audio, p->feedback, p->opts.pacing);
 }

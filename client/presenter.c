@@ -160,7 +160,7 @@ static void handle_event(SkyPresenter *p, const SDL_Event *ev)
     case SDL_QUIT:
         if (p->quit)
             *p->quit = 1;
-        return;
+        break; /* the hook hears of it too: a launcher around a stream must */
     case SDL_WINDOWEVENT:
         if (p->render)
             sky_render_window_event(p->render, &ev->window);

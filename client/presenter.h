@@ -33,7 +33,8 @@ typedef struct SkyPresenterHooks {
     /* Once a second, for the stats line and the overlay: fill the figures (either may be left
      * alone). Optional. */
     void (*figures)(void *opaque, SkyAudioFigures *audio, SkyNetFigures *net);
-    /* Every SDL event the loop does not handle itself. Optional. */
+    /* Every SDL event the loop does not handle itself, and SDL_QUIT after the loop took it as
+     * the end. Optional. */
     void (*event)(void *opaque, const SDL_Event *ev);
     void *opaque;
 } SkyPresenterHooks;

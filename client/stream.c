@@ -12,10 +12,15 @@
  *   audio     the audio output (audio thread, SDL callback)
  *   record    --record FILE
  *   control   the ENet control stream (control thread)
- *   input     keyboard, mouse, touch and gamepads to the host (input thread)
+ *   input     keyboard, mouse, touch and gamepads to the host (input thread); the in-stream
+ *             menu (client/ui/stream_menu.h) in a window
  *   video     the video receiver (receive thread)
  *   audionet  the audio receiver (receive thread)
  *   run       the main thread presents until the stream ends
+ *
+ * The verb and the launcher's embedded stream (sky_stream_run_embedded) run the same code; they
+ * differ in who owns the window and SDL: a borrowed window is stopped, never destroyed, its
+ * title and screen picture given back, and SDL is left initialised.
  *
  * Threads: this file runs on the main thread (docs/threading.md lists the others). */
 #include "client/stream.h"
@@ -49,6 +54,7 @@
 #include "client/stats_out.h"
 #include "client/media/video_pipeline.h"
 #include "client/net/video_stream.h"
+#include "client/ui/stream_menu.h"
 #include "common/core/crypto.h"
 #include "common/core/error.h"
 #include "common/proto/jitter.h"
@@ -156,9 +162,20 @@ typedef struct Session {
     bool sdl_events;           /* headless: SDL's event queue initialised for input */
     SkyInput *input;
     SkyInputScript *script;
+    SkyStreamMenu *menu;
     SkyVideoStream *video;
     SkyAudioStream *audionet;
     const char *stage;
+
+    /* The launcher's embedded stream (NULL for the verb). */
+    SkyRender *borrowed;       /* its window: stopped at the end, never destroyed */
+    SkyInputScript *ext_script; /* its input script, stepped every turn; not owned */
+    char saved_title[256];     /* the window's title before the stream's */
+    bool window_closed;        /* SDL_QUIT ended the stream: handed back to the launcher */
+
+    /* How it ended, beyond the presenter's reasons. */
+    SkyStreamMenuAction menu_end; /* SKY_STREAM_MENU_END_STREAM or _END_APP: the menu */
+    char end_text[300];        /* a normal end, in a sentence */
 } Session;
 
 static volatile sig_atomic_t g_quit;
@@ -193,11 +210,38 @@ static void stream_usage(const char *verb)
            "Ctrl+C or closing the window ends the stream (the app keeps running on the host\n"
            "unless --quit-after; 'skylight stream HOST' resumes it).\n\n"
            "Shortcuts (Ctrl+Alt+Shift and): Q quit, S stats overlay, Z release or capture the\n"
-           "mouse, X fullscreen, M relative or absolute mouse. F11 also toggles fullscreen.\n\n"
+           "mouse, X fullscreen, M relative or absolute mouse, Enter the menu. F11 also toggles\n"
+           "fullscreen. On a gamepad, holding --menu-combo (Start+Select+L1+R1) opens the menu:\n"
+           "resume, quit the stream, quit the app, the stats overlay, the mouse mode.\n\n"
            "A [host NAME] section of the config file holds one host's settings (NAME: HOST as\n"
            "typed, or the host's name, unique id or address); they apply once the host is\n"
            "found, over the file's global lines; the command line wins over both.\n");
     sky_cli_print_groups(stdout, &sky_stream_verb);
+}
+
+/* Main thread: what the in-stream menu asks of the session. */
+static void menu_action(Session *s, SkyStreamMenuAction a)
+{
+    switch (a) {
+    case SKY_STREAM_MENU_OPENED:
+        sky_input_suspend(s->input, true); /* the host sees nothing held, and nothing more */
+        break;
+    case SKY_STREAM_MENU_CLOSED:
+        sky_input_suspend(s->input, false);
+        break;
+    case SKY_STREAM_MENU_END_STREAM:
+    case SKY_STREAM_MENU_END_APP:
+        s->menu_end = a; /* the presenter's next poll ends the loop */
+        break;
+    case SKY_STREAM_MENU_TOGGLE_STATS:
+        sky_presenter_toggle_overlay(s->presenter);
+        break;
+    case SKY_STREAM_MENU_TOGGLE_MOUSE:
+        sky_input_toggle_mouse_mode(s->input);
+        break;
+    case SKY_STREAM_MENU_NONE:
+        break;
+    }
 }
 
 /* Main thread: the shortcuts the session carries out. */
@@ -215,31 +259,51 @@ static void do_shortcut(Session *s, SkyShortcut which)
             sky_render_toggle_fullscreen(s->render);
         sky_input_window_changed(s->input);
         break;
+    case SKY_SHORTCUT_MENU:
+        if (s->menu)
+            menu_action(s, sky_stream_menu_toggle(s->menu));
+        break;
     case SKY_SHORTCUT_NONE:
         break;
     }
 }
 
-/* Presenter hook (main thread): every SDL event it does not handle itself. */
+/* Presenter hook (main thread): every SDL event it does not handle itself. Input reads it
+ * first (held back from the host while the menu is open), then the menu, unless it was a
+ * shortcut's key. */
 static void on_event(void *opaque, const SDL_Event *ev)
 {
     Session *s = opaque;
-    if (sky_feedback_is_wake_event(s->feedback, ev)) {
+    if (ev->type == SDL_QUIT) {
+        s->window_closed = true;
+    } else if (sky_feedback_is_wake_event(s->feedback, ev)) {
         if (s->input)
             sky_input_take_feedback(s->input);
     } else if (s->input) {
-        do_shortcut(s, sky_input_event(s->input, ev));
+        SkyShortcut sc = sky_input_event(s->input, ev);
+        if (sc != SKY_SHORTCUT_NONE)
+            do_shortcut(s, sc);
+        else if (s->menu)
+            menu_action(s, sky_stream_menu_event(s->menu, ev, sky_time_us()));
     }
 }
 
-/* Presenter hook (main thread), every turn: the input script's due events; true once the
- * stream has ended. */
+/* Presenter hook (main thread), every turn: the input scripts' due events, the menu's held
+ * buttons; true once the stream has ended (or the menu ended it). */
 static bool poll_end(void *opaque, int64_t now_us)
 {
     Session *s = opaque;
     if (s->script)
         sky_input_script_step(s->script, now_us);
-    return sky_feedback_is_ended(s->feedback);
+    if (s->ext_script)
+        sky_input_script_step(s->ext_script, now_us);
+    if (s->menu) {
+        /* The shortcuts change these too: the menu shows what is. */
+        sky_stream_menu_set_toggles(s->menu, s->render && sky_render_overlay_shown(s->render),
+                                    sky_input_mouse_absolute(s->input));
+        menu_action(s, sky_stream_menu_poll(s->menu, now_us));
+    }
+    return s->menu_end != SKY_STREAM_MENU_NONE || sky_feedback_is_ended(s->feedback);
 }
 
 /* Presenter hook (main thread), once a second: the stream's figures. */
@@ -463,7 +527,27 @@ static int stage_output(Session *s)
         if (ret < 0)
             return ret;
     }
-    if (!s->run_opts.headless) {
+    SkyRenderContent content = {.width = s->opts.width,
+                                .height = s->opts.height,
+                                .hdr = s->rtsp.format.ten_bit,
+                                .deep = s->rtsp.format.ten_bit,
+                                .yuv444 = s->rtsp.format.yuv444};
+    char title[300];
+    snprintf(title, sizeof(title), "%s - Skylight", s->app_title);
+    if (s->borrowed) {
+        if (!sky_render_suits(s->borrowed, &content)) {
+            snprintf(s->err, sizeof(s->err), "the window's %s renderer cannot show this HDR "
+                                             "stream; use --renderer placebo (or auto), or "
+                                             "stream without --hdr",
+                     sky_render_driver_name(s->borrowed));
+            return SKY_ERR(ENOSYS);
+        }
+        s->render = s->borrowed;
+        SDL_Window *win = sky_render_window(s->render);
+        snprintf(s->saved_title, sizeof(s->saved_title), "%s", SDL_GetWindowTitle(win));
+        SDL_SetWindowTitle(win, title);
+        sky_render_set_screen(s->render, NULL, 0, 0, 0); /* the stream shows, not the page */
+    } else if (!s->run_opts.headless) {
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
             snprintf(s->err, sizeof(s->err), "no display to open a window on (%s); use "
                                              "--headless to stream without one",
@@ -471,16 +555,10 @@ static int stage_output(Session *s)
             return SKY_ERR(ENODEV);
         }
         s->sdl_video = true;
-        char title[300];
-        snprintf(title, sizeof(title), "%s - Skylight", s->app_title);
         SkyRenderCfg rc = {
             .opts = s->render_opts,
             .title = title,
-            .content = {.width = s->opts.width,
-                        .height = s->opts.height,
-                        .hdr = s->rtsp.format.ten_bit,
-                        .deep = s->rtsp.format.ten_bit,
-                        .yuv444 = s->rtsp.format.yuv444},
+            .content = content,
             .stats = s->stats,
             .feedback = s->feedback,
         };
@@ -530,7 +608,7 @@ static int stage_decoder(Session *s)
         return ret;
     }
     sky_presenter_attach(s->presenter, s->vp);
-    return s->render ? sky_render_start(s->render, s->vp) : 0;
+    return s->render ? sky_render_start(s->render, s->vp, s->stats, s->feedback) : 0;
 }
 
 static int stage_audio(Session *s)
@@ -595,6 +673,13 @@ static int stage_input(Session *s)
     if (ret < 0) {
         snprintf(s->err, sizeof(s->err), "cannot start the input thread: %s", sky_strerror(ret));
         return ret;
+    }
+    if (s->render) {
+        SkyStreamMenuCfg mc = {s->render, s->input_opts.menu_combo, s->input_opts.swap_ab,
+                               s->app_title};
+        ret = sky_stream_menu_create(&s->menu, &mc, s->err, sizeof(s->err));
+        if (ret < 0)
+            return ret;
     }
     if (s->input_opts.script[0]) {
         ret = sky_input_script_load(&s->script, s->input_opts.script, window_id);
@@ -667,6 +752,7 @@ static int teardown(Session *s)
     sky_audio_stream_destroy(&s->audionet);
     sky_video_stream_destroy(&s->video);
     sky_input_script_destroy(&s->script);
+    sky_stream_menu_destroy(&s->menu); /* its picture leaves the window */
     sky_input_destroy(&s->input); /* before the control stream: it lifts held keys */
     if (s->sdl_events)
         SDL_QuitSubSystem(SDL_INIT_EVENTS);
@@ -684,7 +770,11 @@ static int teardown(Session *s)
         sky_render_stop(s->render); /* its render thread takes from the pipeline */
     sky_video_pipeline_destroy(&s->vp);
     sky_presenter_destroy(&s->presenter);
-    sky_render_destroy(&s->render);
+    if (s->borrowed && s->render) /* the launcher's: stopped above, its title given back */
+        SDL_SetWindowTitle(sky_render_window(s->render), s->saved_title);
+    else
+        sky_render_destroy(&s->render);
+    s->render = NULL;
     if (s->sdl_video)
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
     if (sky_frame_md5_close(&s->md5) < 0)
@@ -713,7 +803,7 @@ static bool explain_end(Session *s, SkyPresenterEnd why, char *out, size_t cap)
     SkyControlEnd vend;
     if (s->control)
         sky_control_stream_status(s->control, &cs);
-    if (why == SKY_PRESENTER_END_USER) {
+    if (why == SKY_PRESENTER_END_USER || s->menu_end != SKY_STREAM_MENU_NONE) {
         snprintf(out, cap, "stream ended by the user");
         return false;
     }
@@ -780,6 +870,8 @@ static int run(Session *s)
                sky_host_client_info(s->hc)->busy ? "Resumed" : "Launched", s->app_title,
                sky_host_client_info(s->hc)->hostname, s->url.encrypted ? "rtspenc" : "rtsp",
                where, s->host_arg);
+        snprintf(s->end_text, sizeof(s->end_text), "%s was %s (a dry run: not streamed)",
+                 s->app_title, sky_host_client_info(s->hc)->busy ? "resumed" : "launched");
         return 0;
     }
     for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
@@ -816,61 +908,119 @@ static int run(Session *s)
         return SKY_ERR(EPIPE);
     }
     SKY_LOGI(TAG, "%s", msg);
+    snprintf(s->end_text, sizeof(s->end_text), "%s", msg);
     return 0;
 }
 
-/* --quit-after: hosts refuse to quit an app while the stream is still winding down (Sunshine
- * answers 503 until the session is gone), so ask again for up to --timeout. */
-static void quit_app(Session *s)
+/* --quit-after and the menu's Quit app: hosts refuse to quit an app while the stream is still
+ * winding down (Sunshine answers 503 until the session is gone), so ask again for up to
+ * --timeout. Returns 0, or an error with err set. */
+static int quit_app(Session *s, char *err, size_t cap)
 {
-    char err[512];
     g_quit = 0; /* from here on, Ctrl+C stops asking */
     atomic_store(&g_cancel, false);
     int64_t give_up = sky_time_us() + (int64_t)(s->host_opts.timeout_s * 1e6);
-    while (sky_host_client_quit(s->hc, err, sizeof(err)) < 0) {
+    int ret;
+    while ((ret = sky_host_client_quit(s->hc, err, cap)) < 0) {
         if (g_quit || sky_time_us() >= give_up) {
             SKY_LOGW(TAG, "could not quit the app on the host: %s", err);
-            return;
+            return ret;
         }
         sky_sleep_us(500000);
     }
+    return 0;
 }
 
-static int stream_main(int argc, char **argv)
+/* text into reason, cut at a character's start where it must be cut. */
+static void set_reason(char *reason, size_t cap, const char *text)
 {
+    size_t n = strlen(text);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(reason, text, n);
+    reason[n] = '\0';
+}
+
+/* The verb, in its own window (borrowed NULL) or in the launcher's: parses argv, streams,
+ * tears down, and says how it ended in reason. Returns the verb's exit status. */
+static int stream_run(int argc, char **argv, SkyRender *borrowed, SkyInputScript *ext_script,
+                      char *reason, size_t cap, bool *failed)
+{
+    *failed = true;
+    g_quit = 0; /* a new run: nothing of the last one's end */
+    atomic_store(&g_cancel, false);
     Session *s = calloc(1, sizeof(*s));
-    if (!s)
+    if (!s) {
+        set_reason(reason, cap, "out of memory");
         return 1;
+    }
+    s->borrowed = borrowed;
+    s->ext_script = ext_script;
     const char *pos[2];
     size_t npos;
     bool help;
     int status = 1;
     if (sky_cli_parse(&s->cli, &sky_stream_verb, s, argc, argv, pos, 2, &npos, &help) < 0) {
+        set_reason(reason, cap, "the stream's options are not valid (see the log)");
         status = 2;
         goto done;
     }
     if (help) {
         stream_usage("stream");
+        set_reason(reason, cap, "nothing streamed (--help)");
+        *failed = false;
         status = 0;
         goto done;
     }
     if (npos < 1) {
         fprintf(stderr, "skylight stream: which host? (skylight stream --help)\n");
+        set_reason(reason, cap, "no host was named");
+        status = 2;
+        goto done;
+    }
+    uint32_t combo;
+    if (sky_stream_menu_parse_combo(s->input_opts.menu_combo, &combo, s->err,
+                                    sizeof(s->err)) < 0) {
+        fprintf(stderr, "skylight stream: %s\n", s->err);
+        set_reason(reason, cap, s->err);
         status = 2;
         goto done;
     }
     s->host_arg = pos[0];
     s->app_arg = npos > 1 ? pos[1] : NULL;
-    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-    sky_cli_on_quit_signals(on_signal);
+    if (borrowed) {
+        /* The launcher's window shows the stream whatever the config file says; its signal
+         * handlers and SDL's stay as they are. */
+        s->run_opts.headless = false;
+    } else {
+        SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+        sky_cli_on_quit_signals(on_signal);
+    }
     if (sky_http_global_init() < 0) {
         fprintf(stderr, "skylight stream: cannot initialise libcurl\n");
+        set_reason(reason, cap, "cannot initialise libcurl");
         goto done;
     }
     int ret = run(s);
+    char how[512];
+    snprintf(how, sizeof(how), "%s", s->end_text);
     int t = teardown(s);
-    if (s->opts.quit_after && s->launched && s->hc)
-        quit_app(s);
+    bool quit_asked = s->menu_end == SKY_STREAM_MENU_END_APP;
+    if ((s->opts.quit_after || quit_asked) && s->launched && s->hc) {
+        char err[512];
+        int q = quit_app(s, err, sizeof(err));
+        if (quit_asked && ret == 0) {
+            size_t n = strlen(how);
+            if (q == 0)
+                snprintf(how + n, sizeof(how) - n, "; the app on the host was quit");
+            else
+                snprintf(how + n, sizeof(how) - n, "; the app on the host could not be quit: %.200s",
+                         err);
+        }
+    }
     sky_wipe(s->launch.rikey, sizeof(s->launch.rikey));
     if (ret < 0)
         fprintf(stderr, "skylight stream: %s\n", s->err[0] ? s->err : sky_strerror(ret));
@@ -878,14 +1028,48 @@ static int stream_main(int argc, char **argv)
         fprintf(stderr, "skylight stream: the stream ended, but writing its files failed (see "
                         "above)\n");
     status = ret < 0 || t < 0 ? 1 : 0;
+    *failed = status != 0;
+    if (ret < 0)
+        set_reason(reason, cap, s->err[0] ? s->err : sky_strerror(ret));
+    else if (t < 0)
+        set_reason(reason, cap, "the stream ended, but writing its files failed (see the log)");
+    else
+        set_reason(reason, cap, how[0] ? how : "the stream ended");
     sky_host_client_destroy(&s->hc);
     sky_identity_destroy(&s->id);
     sky_http_global_cleanup();
-    SDL_Quit();
+    if (!borrowed)
+        SDL_Quit();
+    else if (s->window_closed) /* the launcher's loop hears of it too */
+        SDL_PushEvent(&(SDL_Event){.type = SDL_QUIT});
 done:
     sky_cli_destroy(&s->cli);
     free(s);
     return status;
+}
+
+static int stream_main(int argc, char **argv)
+{
+    char reason[512];
+    bool failed;
+    return stream_run(argc, argv, NULL, NULL, reason, sizeof(reason), &failed);
+}
+
+int sky_stream_run_embedded(int argc, char **argv, SkyStreamEmbed *e)
+{
+    e->failed = true;
+    if (!e->render) {
+        set_reason(e->reason, sizeof(e->reason), "no window to stream in");
+        return 1;
+    }
+    return stream_run(argc, argv, e->render, e->script, e->reason, sizeof(e->reason),
+                      &e->failed);
+}
+
+void sky_stream_cancel(void)
+{
+    g_quit = 1;
+    atomic_store(&g_cancel, true);
 }
 
 const SkyVerb sky_stream_verb = {"stream", stream_groups, true, stream_main, stream_usage};

@@ -17,6 +17,7 @@
 #include "common/core/log.h"
 #include "common/proto/sdp.h"
 #include "common/core/time.h"
+#include "common/ui/nav.h"
 
 #define TAG "input"
 #define TAP_MAX_US 250000       /* trackpad: a touch this short and still is a click */
@@ -37,6 +38,10 @@ const SkyOpt sky_input_opts_table[] = {
      "swap A/B and X/Y on gamepads (Nintendo layouts)"},
     {"gamepads", SKY_OPT_BOOL, offsetof(SkyInputOpts, gamepads), 0, 0, 0, NULL, "yes", NULL,
      "send game controllers to the host"},
+    {"menu-combo", SKY_OPT_STRING, offsetof(SkyInputOpts, menu_combo),
+     sizeof(((SkyInputOpts *)0)->menu_combo), 0, 0, NULL, SKY_NAV_COMBO_DEFAULT, "BUTTONS",
+     "the pad buttons that, held together, open the in-stream menu (A B X Y Select Guide Start "
+     "L1 R1 L2 R2 L3 R3 Up Down Left Right, joined by '+'; Ctrl+Alt+Shift+Enter opens it too)"},
     {"input-script", SKY_OPT_STRING, offsetof(SkyInputOpts, script),
      sizeof(((SkyInputOpts *)0)->script), 0, 0, NULL, "", "FILE",
      "replay synthetic input from FILE; a FIFO is read live, each line run as it comes "
@@ -60,6 +65,7 @@ struct SkyInput {
 
     /* Main thread. */
     bool captured;                /* the user has not released the pointer (Ctrl+Alt+Shift+Z) */
+    bool suspended;               /* the in-stream menu is open: nothing goes to the host */
     bool absolute;                /* mouse mode */
     bool swallow[SDL_NUM_SCANCODES]; /* shortcut keys whose release is not sent */
     bool swallow_click;           /* the click that recaptured the pointer */
@@ -203,9 +209,11 @@ static bool shortcut(SkyInput *in, const SDL_KeyboardEvent *k, SkyShortcut *sess
         set_captured(in, !in->captured);
         break;
     case SDL_SCANCODE_M:
-        in->absolute = !in->absolute;
-        SKY_LOGI(TAG, "mouse mode: %s", in->absolute ? "absolute" : "relative");
-        apply_capture(in);
+        sky_input_toggle_mouse_mode(in);
+        break;
+    case SDL_SCANCODE_RETURN:
+    case SDL_SCANCODE_KP_ENTER:
+        *session = SKY_SHORTCUT_MENU;
         break;
     default:
         return false;
@@ -217,7 +225,8 @@ static bool shortcut(SkyInput *in, const SDL_KeyboardEvent *k, SkyShortcut *sess
 static SkyShortcut key_event(SkyInput *in, const SDL_KeyboardEvent *k)
 {
     SkyShortcut session = SKY_SHORTCUT_NONE;
-    if (shortcut(in, k, &session) || (!in->captured && k->type == SDL_KEYDOWN))
+    if (shortcut(in, k, &session) || (!in->captured && k->type == SDL_KEYDOWN) ||
+        (in->suspended && k->type == SDL_KEYDOWN))
         return session;
     bool mapped = sky_input_vk_from_usage(k->keysym.scancode) != 0;
     if (k->type == SDL_KEYDOWN)
@@ -727,6 +736,45 @@ static void apply_feedback(SkyInput *in, const SkyControlHostMsg *m)
     }
 }
 
+void sky_input_toggle_mouse_mode(SkyInput *in)
+{
+    in->absolute = !in->absolute;
+    SKY_LOGI(TAG, "mouse mode: %s", in->absolute ? "absolute" : "relative");
+    apply_capture(in);
+}
+
+void sky_input_suspend(SkyInput *in, bool suspend)
+{
+    if (in->suspended == suspend)
+        return;
+    in->suspended = suspend;
+    if (!suspend)
+        return;
+    push_type(in, SKY_REC_RELEASE_ALL);
+    for (int i = 0; i < SKY_INPUT_MAX_PADS; i++) {
+        Pad *pad = &in->pads[i];
+        SkyInputRec rest = {.type = SKY_REC_PAD_STATE};
+        rest.u.pad.number = (uint8_t)i;
+        const SkyInputRec *o = &pad->state;
+        if (!pad->gc || (o->u.pad.buttons == 0 && o->u.pad.left_trigger == 0 &&
+                         o->u.pad.right_trigger == 0 && o->u.pad.ls_x == 0 &&
+                         o->u.pad.ls_y == 0 && o->u.pad.rs_x == 0 && o->u.pad.rs_y == 0))
+            continue; /* at rest already (fields compared: padding is not state) */
+        pad->state = rest;
+        push(in, &rest);
+    }
+}
+
+bool sky_input_suspended(const SkyInput *in)
+{
+    return in->suspended;
+}
+
+bool sky_input_mouse_absolute(const SkyInput *in)
+{
+    return in->absolute;
+}
+
 void sky_input_window_changed(SkyInput *in)
 {
     apply_capture(in);
@@ -741,10 +789,29 @@ void sky_input_take_feedback(SkyInput *in)
 
 /* ---- Events ---- */
 
+/* What a suspended SkyInput still reads: keys (for the shortcuts; a key-up of a key the host
+ * holds is dropped by the input thread, which lifted it), pads coming and going, the window. */
+static bool read_while_suspended(Uint32 type)
+{
+    switch (type) {
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+    case SDL_CONTROLLERDEVICEADDED:
+    case SDL_CONTROLLERDEVICEREMOVED:
+    case SDL_JOYBATTERYUPDATED:
+    case SDL_WINDOWEVENT:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static SkyShortcut handle_event(SkyInput *in, const SDL_Event *ev)
 {
     if (ev->type != SDL_TEXTINPUT)
         in->text_from_key = false;
+    if (in->suspended && !read_while_suspended(ev->type))
+        return SKY_SHORTCUT_NONE;
     switch (ev->type) {
     case SDL_KEYDOWN:
     case SDL_KEYUP:

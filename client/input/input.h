@@ -2,7 +2,8 @@
  * timestamped records for the input thread (client/input/input_sender.h), which encodes and sends
  * them. Also here: the pointer capture and mouse modes, the keyboard shortcuts
  * (Ctrl+Alt+Shift + Q quit, S stats overlay, Z release/capture the mouse, X fullscreen,
- * M mouse mode), gamepad hot-plug (up to 16 pads) and the host's feedback to pads (rumble,
+ * M mouse mode, Enter the in-stream menu), holding input back from the host while that menu is
+ * open, gamepad hot-plug (up to 16 pads) and the host's feedback to pads (rumble,
  * trigger rumble, LED colour, motion sensor reports), applied on the main thread. */
 #ifndef SKY_CLIENT_INPUT_H
 #define SKY_CLIENT_INPUT_H
@@ -30,6 +31,7 @@ typedef struct SkyInputOpts {
     bool swap_ab;
     bool gamepads;
     char script[1024];       /* --input-script */
+    char menu_combo[64];     /* the pad buttons that open the in-stream menu (common/ui/nav.h) */
 } SkyInputOpts;
 
 extern const SkyOpt sky_input_opts_table[];
@@ -39,6 +41,7 @@ typedef enum SkyShortcut {
     SKY_SHORTCUT_QUIT,
     SKY_SHORTCUT_OVERLAY,
     SKY_SHORTCUT_FULLSCREEN,
+    SKY_SHORTCUT_MENU,       /* open or close the in-stream menu */
 } SkyShortcut;
 
 typedef struct SkyInputCfg {
@@ -65,6 +68,18 @@ void sky_input_destroy(SkyInput **in);
  * shortcut the session is to carry out (quit, overlay, fullscreen), SKY_SHORTCUT_NONE for
  * anything else (input's own shortcuts, mouse capture and mode, are done here). */
 SkyShortcut sky_input_event(SkyInput *in, const SDL_Event *ev);
+
+/* Main thread: while suspended (the in-stream menu is open), nothing reaches the host: on
+ * suspending, every key and mouse button the host holds is lifted and every pad's buttons,
+ * triggers and sticks go back to rest there (through the input thread, in order after what
+ * was sent before); then events are read only for pads coming and going and the shortcuts.
+ * Resuming sends nothing by itself: what is still held counts from its next change (a button
+ * still down from choosing a menu item is never pressed in the game). */
+void sky_input_suspend(SkyInput *in, bool suspend);
+bool sky_input_suspended(const SkyInput *in);
+/* Main thread: relative <-> absolute mouse (the Ctrl+Alt+Shift+M shortcut). */
+void sky_input_toggle_mouse_mode(SkyInput *in);
+bool sky_input_mouse_absolute(const SkyInput *in);
 
 /* Main thread: the window went to or from fullscreen (the pointer and keyboard capture follow). */
 void sky_input_window_changed(SkyInput *in);

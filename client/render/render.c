@@ -1,10 +1,11 @@
 /* The window, the choice of renderer driver, the drawing loop (on the render thread or the main
  * thread) and the overlay's hand-off between them (render.h). */
-/* Threads (docs/threading.md): the window, the font and the overlay's text are the main
- * thread's. The drawing thread (the render thread, or the main thread for a main-thread driver)
- * owns the driver after `open`, takes pictures from the pipeline and finishes their timelines.
- * The main thread hands it the drawable size and redraw requests as atomics and the overlay
- * picture under `overlay_lock` (a leaf). */
+/* Threads (docs/threading.md): the window, the font, the overlay's text and the screen picture
+ * are the main thread's. The drawing thread (the render thread, or the main thread for a
+ * main-thread driver, and the main thread whenever no pipeline is attached) owns the driver
+ * after `open`, takes pictures from the pipeline and finishes their timelines. The main thread
+ * hands it the drawable size and redraw requests as atomics and the overlay picture (the
+ * screen picture when one is set, else the stats overlay) under `overlay_lock` (a leaf). */
 #define _POSIX_C_SOURCE 200809L
 #include "client/render/render.h"
 
@@ -71,14 +72,21 @@ struct SkyRender {
     bool ttf_started;
     TTF_Font *font;
     bool overlay_on;
+    char overlay_text[1024];      /* the stats overlay's latest text, to draw it again */
+    bool screen_on;               /* a screen picture is shown (it takes the overlay's place) */
     uint64_t overlay_serial;
+    bool main_drew;               /* the main thread drew without a pipeline since the last
+                                   * start: it holds the driver's context until `release` */
+    SkyStatsOut *stats;           /* the running pipeline's (the drawing thread reads them) */
+    SkyFeedback *feedback;
 
     /* Main thread writes, the drawing thread reads. */
     atomic_bool stop;
     atomic_bool redraw;
     _Atomic int out_w, out_h;     /* the drawable, in pixels */
 
-    /* Guarded by overlay_lock: the overlay picture waiting for the drawing thread. */
+    /* Guarded by overlay_lock: the overlay picture waiting for the drawing thread (the screen
+     * picture or the stats overlay: one slot, as the driver draws one). */
     pthread_mutex_t overlay_lock;
     bool ov_shown;
     uint8_t *ov_pixels;           /* NULL: none yet */
@@ -298,8 +306,6 @@ static int choose(SkyRender *r)
 int sky_render_create(SkyRender **out, const SkyRenderCfg *cfg)
 {
     *out = NULL;
-    if (!cfg->stats)
-        return SKY_ERR(EINVAL);
     SkyRender *r = calloc(1, sizeof(*r));
     if (!r)
         return SKY_ERR(ENOMEM);
@@ -401,8 +407,8 @@ static void follow_hdr_mode(SkyRender *r)
 {
     SkyControlHdrMode mode;
     uint32_t generation;
-    if (!r->cfg.feedback || !r->drv->hdr_mode ||
-        !sky_feedback_hdr_mode(r->cfg.feedback, &mode, &generation) ||
+    if (!r->feedback || !r->drv->hdr_mode ||
+        !sky_feedback_hdr_mode(r->feedback, &mode, &generation) ||
         generation == r->hdr_generation)
         return;
     r->hdr_generation = generation;
@@ -443,11 +449,11 @@ static int show(SkyRender *r, AVFrame **frame, SkyFrameTiming *t)
     if (f && ret == 0 && r->failures == 0) {
         atomic_fetch_add(&r->presented, 1);
         atomic_fetch_add(&r->decode_us, t->decode_end_us - t->decode_start_us);
-        sky_stats_out_presented(r->cfg.stats, t, sky_time_us());
+        sky_stats_out_presented(r->stats, t, sky_time_us());
     } else {
         t->fate = SKY_FATE_DROPPED;
         t->drop_reason = ret == SKY_ERR(EAGAIN) ? SKY_DROP_HIDDEN : SKY_DROP_DECODE_ERROR;
-        sky_stats_out_frame_done(r->cfg.stats, t);
+        sky_stats_out_frame_done(r->stats, t);
     }
     av_frame_free(frame);
     return ret == SKY_ERR(EAGAIN) ? 0 : ret;
@@ -485,10 +491,26 @@ static void *render_thread(void *arg)
     return NULL;
 }
 
-int sky_render_start(SkyRender *r, SkyVideoPipeline *vp)
+int sky_render_start(SkyRender *r, SkyVideoPipeline *vp, SkyStatsOut *stats,
+                     SkyFeedback *feedback)
 {
-    if (r->vp)
+    stats = stats ? stats : r->cfg.stats;
+    if (r->vp || !stats)
         return SKY_ERR(EINVAL);
+    /* The drawing thread changes: what the main thread made current must be let go here, on
+     * the thread that made it so (a GL context is current on one thread at a time). */
+    if (r->main_drew)
+        r->drv->release(r->priv);
+    r->main_drew = false;
+    r->stats = stats;
+    r->feedback = feedback ? feedback : r->cfg.feedback;
+    /* A new run: nothing of the last one's end, and no HDR mode message of its host. */
+    atomic_store(&r->stop, false);
+    atomic_store(&r->state, 0);
+    r->failures = 0;
+    if (r->hdr_generation && r->drv->hdr_mode)
+        r->drv->hdr_mode(r->priv, &(SkyControlHdrMode){0});
+    r->hdr_generation = 0;
     r->vp = vp;
     if (r->drv->main_thread)
         return 0;
@@ -511,17 +533,42 @@ void sky_render_stop(SkyRender *r)
         r->drv->release(r->priv);
     r->thread_started = false;
     r->vp = NULL;
+    r->stats = NULL;
+    r->feedback = NULL;
+    atomic_store(&r->redraw, true); /* the window is the main thread's to draw again */
+}
+
+/* No pipeline: the main thread draws when something changed, and only then. */
+static int redraw_idle(SkyRender *r)
+{
+    if (!atomic_exchange(&r->redraw, false))
+        return 0;
+    r->main_drew = true;
+    int ret = draw_and_present(r, NULL);
+    return ret == SKY_ERR(EAGAIN) ? 0 : ret;
 }
 
 int sky_render_poll(SkyRender *r)
 {
+    if (!r->vp)
+        return redraw_idle(r);
     int state = atomic_load(&r->state);
-    if (state < 0 || !r->vp || !r->drv->main_thread)
+    if (state < 0 || !r->drv->main_thread)
         return state;
     state = draw_next(r, 0);
     if (state < 0)
         atomic_store(&r->state, state);
     return state;
+}
+
+bool sky_render_redraw_due(const SkyRender *r)
+{
+    return !r->vp && atomic_load(&r->redraw);
+}
+
+bool sky_render_suits(const SkyRender *r, const SkyRenderContent *c)
+{
+    return r->drv != &sky_render_driver_sdl || sdl_suits(c);
 }
 
 bool sky_render_on_main_thread(const SkyRender *r)
@@ -584,6 +631,12 @@ uint32_t sky_render_window_id(const SkyRender *r)
     return SDL_GetWindowID(r->window);
 }
 
+void sky_render_output_size(const SkyRender *r, int *w, int *h)
+{
+    *w = *h = 0;
+    SDL_GetWindowSizeInPixels(r->window, w, h);
+}
+
 /* ---- the stats overlay (main thread) ---- */
 
 /* The font: $SKYLIGHT_FONT, else the bundled one. */
@@ -594,31 +647,21 @@ static TTF_Font *open_font(int size)
     return f ? f : sky_assets_open_font("DejaVuSansMono.ttf", size);
 }
 
-void sky_render_toggle_overlay(SkyRender *r)
+/* Main thread: hands the drawing thread its overlay picture (px, taken over; NULL: keeps the
+ * picture it has) and whether to draw one at all. */
+static void publish_overlay(SkyRender *r, uint8_t *px, int w, int h, bool shown)
 {
-    if (!r->ttf_started) {
-        if (TTF_Init() < 0) {
-            SKY_LOGW(TAG, "no stats overlay: %s", TTF_GetError());
-            return;
-        }
-        r->ttf_started = true;
-        r->font = open_font(14);
-        if (!r->font)
-            SKY_LOGW(TAG, "no stats overlay: its font is missing (%s)", TTF_GetError());
-    }
-    if (!r->font)
-        return;
-    r->overlay_on = !r->overlay_on;
-    SKY_LOGI(TAG, "stats overlay %s", r->overlay_on ? "on" : "off");
     pthread_mutex_lock(&r->overlay_lock);
-    r->ov_shown = r->overlay_on;
+    if (px) {
+        free(r->ov_pixels);
+        r->ov_pixels = px;
+        r->ov_w = w;
+        r->ov_h = h;
+        r->ov_serial = ++r->overlay_serial;
+    }
+    r->ov_shown = shown;
     pthread_mutex_unlock(&r->overlay_lock);
     atomic_store(&r->redraw, true);
-}
-
-bool sky_render_overlay_shown(const SkyRender *r)
-{
-    return r->overlay_on;
 }
 
 /* The text in white on a translucent black box, as straight-alpha RGBA. */
@@ -654,20 +697,76 @@ static uint8_t *overlay_pixels(TTF_Font *font, const char *text, int *w, int *h)
     return px;
 }
 
+/* The stats overlay from its latest text, when it is what the window shows; until its first
+ * text, nothing (never a screen picture the drawing thread still holds). */
+static void publish_stats(SkyRender *r)
+{
+    if (r->screen_on)
+        return;
+    int w = 0, h = 0;
+    uint8_t *px = r->overlay_on && r->font && r->overlay_text[0]
+                      ? overlay_pixels(r->font, r->overlay_text, &w, &h)
+                      : NULL;
+    publish_overlay(r, px, w, h, px != NULL);
+}
+
+void sky_render_toggle_overlay(SkyRender *r)
+{
+    if (!r->ttf_started) {
+        if (TTF_Init() < 0) {
+            SKY_LOGW(TAG, "no stats overlay: %s", TTF_GetError());
+            return;
+        }
+        r->ttf_started = true;
+        r->font = open_font(14);
+        if (!r->font)
+            SKY_LOGW(TAG, "no stats overlay: its font is missing (%s)", TTF_GetError());
+    }
+    if (!r->font)
+        return;
+    r->overlay_on = !r->overlay_on;
+    SKY_LOGI(TAG, "stats overlay %s", r->overlay_on ? "on" : "off");
+    publish_stats(r);
+}
+
+bool sky_render_overlay_shown(const SkyRender *r)
+{
+    return r->overlay_on;
+}
+
 void sky_render_overlay_text(SkyRender *r, const char *text)
 {
     if (!r->overlay_on || !r->font)
         return;
-    int w = 0, h = 0;
-    uint8_t *px = overlay_pixels(r->font, text, &w, &h);
-    if (!px)
+    snprintf(r->overlay_text, sizeof(r->overlay_text), "%s", text);
+    publish_stats(r);
+}
+
+void sky_render_set_screen(SkyRender *r, const uint8_t *rgba, int w, int h, size_t stride)
+{
+    if (!rgba || w <= 0 || h <= 0 || stride < (size_t)w * 4) {
+        if (rgba)
+            SKY_LOGW(TAG, "a %dx%d screen picture with %zu bytes a row is not shown", w, h,
+                     stride);
+        bool was = r->screen_on;
+        r->screen_on = false;
+        if (was)
+            publish_stats(r);
         return;
-    pthread_mutex_lock(&r->overlay_lock);
-    free(r->ov_pixels);
-    r->ov_pixels = px;
-    r->ov_w = w;
-    r->ov_h = h;
-    r->ov_serial = ++r->overlay_serial;
-    pthread_mutex_unlock(&r->overlay_lock);
-    atomic_store(&r->redraw, true);
+    }
+    size_t row = (size_t)w * 4;
+    uint8_t *px = malloc(row * (size_t)h);
+    if (!px) {
+        SKY_LOGW(TAG, "no memory for a %dx%d screen picture", w, h);
+        return;
+    }
+    for (int y = 0; y < h; y++)
+        memcpy(px + row * (size_t)y, rgba + stride * (size_t)y, row);
+    r->screen_on = true;
+    publish_overlay(r, px, w, h, true);
+}
+
+bool sky_render_screen_shown(const SkyRender *r)
+{
+    return r->screen_on;
 }

@@ -34,7 +34,6 @@
 #include "client/input/input_script.h"
 #include "client/input/pads.h"
 #include "client/render/render.h"
-#include "client/stats_out.h"
 #include "client/stream.h"
 #include "client/ui/canvas.h"
 #include "client/ui/nav_input.h"
@@ -163,7 +162,6 @@ typedef struct Launcher {
     SkyDiscovery *disc;
     int64_t next_discovery_us;
     uint32_t wake_event;
-    SkyStatsOut *stats;
     SkyRender *render;
     SkyCanvas *canvas;
     SkyUiNavInput nav;
@@ -222,6 +220,7 @@ static void on_signal(int sig)
 {
     (void)sig;
     g_quit = 1;
+    sky_stream_cancel(); /* a stream that runs ends first, then the launcher */
 }
 
 /* ---- small things ---- */
@@ -1433,6 +1432,36 @@ static void log_focus(Launcher *l)
 
 /* ---- streaming ---- */
 
+static int open_window(Launcher *l, const SkyRenderContent *content);
+
+/* A window whose renderer shows what the stream will send: the settings in effect for the
+ * host say whether it is HDR or 4:4:4; a driver chosen for the launcher alone (sdl, on a
+ * software rasterizer) cannot tone-map HDR, so the window is opened again with one that can. */
+static void window_for_stream(Launcher *l, const UiHost *h)
+{
+    SkySettingValue vals[32];
+    char err[512], v[SKY_SETTING_VALUE_MAX];
+    if (sky_settings_read(l->config_path, h->name[0] ? h->name : NULL, vals, err,
+                          sizeof(err)) < 0)
+        return; /* the stream reports the file's error itself */
+    SkyRenderContent c = {.width = 1280, .height = 720};
+    for (size_t i = 0; i < sky_setting_count; i++) {
+        sky_setting_effective(i, &vals[i], h->name[0] != '\0', v, sizeof(v));
+        if (strcmp(sky_setting_defs[i].keys[0], "hdr") == 0)
+            c.hdr = c.deep = strcmp(v, "yes") == 0;
+        else if (strcmp(sky_setting_defs[i].keys[0], "yuv444") == 0)
+            c.yuv444 = strcmp(v, "yes") == 0;
+    }
+    if (sky_render_suits(l->render, &c))
+        return;
+    SKY_LOGI(TAG, "opening the window again with a renderer for %s pictures",
+             c.hdr ? "HDR" : "4:4:4");
+    sky_canvas_destroy(&l->canvas);
+    sky_render_destroy(&l->render);
+    if (open_window(l, &c) < 0)
+        SKY_LOGE(TAG, "cannot open a window for this stream");
+}
+
 /* `skylight stream` in this window: the launcher's --config, --log-level and --timeout go
  * with it; the stream's settings come from the config file (the settings screen). */
 static void start_stream(Launcher *l, const UiApp *app)
@@ -1462,6 +1491,11 @@ static void start_stream(Launcher *l, const UiApp *app)
 
     SKY_LOGI(TAG, "launching %s on %s", app->title, host_label(h));
     save_state(l, h->uniqueid);
+    window_for_stream(l, h);
+    if (!l->render) {
+        l->quit = true;
+        return;
+    }
     /* A word on screen while the stream starts (the host may take a while). */
     snprintf(l->banner, sizeof(l->banner), "Starting %s...", app->title);
     l->banner_error = false;
@@ -1473,7 +1507,6 @@ static void start_stream(Launcher *l, const UiApp *app)
     sky_ui_nav_input_release_all(&l->nav);
     SDL_FlushEvents(SDL_KEYDOWN, SDL_CONTROLLERBUTTONUP); /* what was meant for the game */
     set_banner(l, status != 0 || e.failed, "%s", e.reason[0] ? e.reason : "The stream ended.");
-    sky_cli_on_quit_signals(on_signal); /* the stream had its own */
     h->next_poll_us = 0;
     set_screen(l, SCREEN_APPS);
     load_apps(l);
@@ -1691,6 +1724,24 @@ static void pick_window_mode(Launcher *l)
     }
 }
 
+/* The window, its renderer (for content) and the canvas at its size. */
+static int open_window(Launcher *l, const SkyRenderContent *content)
+{
+    SkyRenderCfg rc = {.opts = l->opts.render, .title = "Skylight", .content = *content};
+    int ret = sky_render_create(&l->render, &rc);
+    if (ret < 0)
+        return ret;
+    int w = 0, h = 0;
+    sky_render_output_size(l->render, &w, &h);
+    ret = sky_canvas_create(&l->canvas, w, h);
+    if (ret < 0) {
+        sky_render_destroy(&l->render);
+        return ret;
+    }
+    l->dirty = true;
+    return 0;
+}
+
 static int setup(Launcher *l, char *err, size_t errlen)
 {
     if (sky_config_dir(l->config_dir, sizeof(l->config_dir)) < 0 ||
@@ -1735,25 +1786,9 @@ static int setup(Launcher *l, char *err, size_t errlen)
         return SKY_ERR(EIO);
     }
     pick_window_mode(l);
-    ret = sky_stats_out_create(&l->stats, NULL, sky_time_us());
-    if (ret < 0)
-        return ret;
-    SkyRenderCfg rc = {
-        .opts = l->opts.render,
-        .title = "Skylight",
-        .content = {.width = 1280, .height = 720},
-        .stats = l->stats,
-    };
-    ret = sky_render_create(&l->render, &rc);
+    ret = open_window(l, &(SkyRenderContent){.width = 1280, .height = 720});
     if (ret < 0) {
         snprintf(err, errlen, "cannot open the launcher's window (see above)");
-        return ret;
-    }
-    int w = 0, h = 0;
-    sky_render_output_size(l->render, &w, &h);
-    ret = sky_canvas_create(&l->canvas, w, h);
-    if (ret < 0) {
-        snprintf(err, errlen, "cannot draw the launcher (see above)");
         return ret;
     }
     SkyWorkerCfg wc = {l->config_dir, l->cache_dir, l->id,
@@ -1794,7 +1829,6 @@ static void teardown(Launcher *l)
         sky_pads_close();
     sky_canvas_destroy(&l->canvas);
     sky_render_destroy(&l->render);
-    sky_stats_out_destroy(&l->stats);
     if (l->img_started)
         IMG_Quit();
     if (l->ttf_started)

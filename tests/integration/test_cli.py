@@ -65,6 +65,8 @@ def usage_errors(ctx):
     usage_error(ctx, ["play", "--headless", "--duration"], "--duration")
     usage_error(ctx, ["play", "--headless"], "file")
     usage_error(ctx, ["play", f, f], "unexpected argument")
+    usage_error(ctx, ["stream", "--menu-combo", "Start+Turbo", "pc"],
+                "skylight stream: --menu-combo 'Start+Turbo' is not a button combination")
 
 
 def suggestions(ctx):

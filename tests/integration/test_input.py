@@ -574,8 +574,25 @@ def mappings_env(ctx):
         s.stop()
 
 
+# Xbox pad buttons on the wire.
+PAD_A, PAD_X, PAD_START, PAD_BACK, PAD_LB, PAD_RB = 0x1000, 0x4000, 0x10, 0x20, 0x100, 0x200
+COMBO_AT_MS = 4000  # the combination: once the video shows, so a screenshot has it without
+MENU_AT_MS = 9000  # the menu's choices: long after it opened, so its screenshot is taken first
+
+
+def _mean(img, x0, y0, x1, y1):
+    """The mean of r + g + b over a rectangle (every other pixel)."""
+    total = n = 0
+    for y in range(y0, y1, 2):
+        for x in range(x0, x1, 2):
+            total += sum(img.pixel(x, y))
+            n += 1
+    return total / n
+
+
 def wait_in_file(path, text, p, timeout_s=WAIT_S):
-    """Waits until the file (a running client's stderr) holds text; False if it never did."""
+    """Waits until the file (a running client's stderr) holds text; False if it never did (or
+    the client ended first)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and p.poll() is None:
         with open(path, "rb") as f:
@@ -636,10 +653,157 @@ def live_script(ctx):
             os.close(w)
         except OSError:
             pass
+
+
+def menu_pad(ctx):
+    """In a window: Start+Select+L1+R1 held on a pad opens the in-stream menu (logged; a
+    screenshot shows the video dimmed around a dark panel with the focus ring), everything the
+    host saw held is let go there at once and nothing more reaches it while the menu is open
+    (the combination's release, a button pressed in the menu); d-pad down to Quit stream and A
+    end the stream cleanly as the user's choice."""
+    from skywindow import XServer, display_env, near, screenshot  # noqa: E402
+    s = Session(ctx)
+    err_path = ctx.path("menu.stderr")
+    script = s.script("""
+        100 pad attach 0 xbox
+        400 pad 0 button a down
+        420 pad 0 button a up
+        {c} pad 0 button start down
+        {c10} pad 0 button back down
+        {c20} pad 0 button leftshoulder down
+        {c30} pad 0 button rightshoulder down
+        {c100} pad 0 axis leftx 20000
+        {c800} pad 0 button start up
+        {c810} pad 0 button back up
+        {c820} pad 0 button leftshoulder up
+        {c830} pad 0 button rightshoulder up
+        {c840} pad 0 axis leftx 0
+        {c900} pad 0 button x down
+        {c920} pad 0 button x up
+        {m} pad 0 button dpdown down
+        {m20} pad 0 button dpdown up
+        {m200} pad 0 button a down
+        {m220} pad 0 button a up
+    """.format(c=COMBO_AT_MS, c10=COMBO_AT_MS + 10, c20=COMBO_AT_MS + 20, c30=COMBO_AT_MS + 30,
+               c100=COMBO_AT_MS + 100, c800=COMBO_AT_MS + 800, c810=COMBO_AT_MS + 810,
+               c820=COMBO_AT_MS + 820, c830=COMBO_AT_MS + 830, c840=COMBO_AT_MS + 840,
+               c900=COMBO_AT_MS + 900, c920=COMBO_AT_MS + 920, m=MENU_AT_MS, m20=MENU_AT_MS + 20,
+               m200=MENU_AT_MS + 200, m220=MENU_AT_MS + 220))
+    try:
+        with XServer(ctx.tmp) as x:
+            env = display_env(ctx, x.display)
+            p = s.client.popen("stream", s.host.addr, "--input-script", script, *SMALL,
+                               env=env, drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"),
+                               stderr_path=err_path)
+            try:
+                # The video, before the menu (the background alone is over 150).
+                deadline = time.monotonic() + WAIT_S
+                before = screenshot(ctx, x.display, "before", "Desktop - Skylight")
+                while _mean(before, 0, 0, before.width, before.height) < 100:
+                    check(time.monotonic() < deadline and p.poll() is None,
+                          "the window did not show the video")
+                    time.sleep(0.1)
+                    before = screenshot(ctx, x.display, "before", "Desktop - Skylight")
+                with open(err_path, "rb") as f:
+                    check(b"menu: opened" not in f.read(),
+                          "the menu opened before the video showed (a very slow machine?)")
+                check(wait_in_file(err_path, "menu: opened", p), "the combination did not open "
+                      "the menu")
+                # Shown on the drawing thread's next turn: screenshots until it is there.
+                deadline = time.monotonic() + (MENU_AT_MS - COMBO_AT_MS) / 2000
+                left_before = _mean(before, 0, before.height // 8, before.width // 4,
+                                    before.height * 7 // 8)
+                while True:
+                    shot = screenshot(ctx, x.display, "menu", "Desktop - Skylight")
+                    w, h = shot.width, shot.height
+                    # The backdrop: left of the panel, the video dimmed to well under half.
+                    left_menu = _mean(shot, 0, h // 8, w // 4, h * 7 // 8)
+                    # The panel's focus ring, light blue, in the middle half.
+                    ring = sum(1 for yy in range(0, h, 2) for xx in range(w // 4, w * 3 // 4, 2)
+                               if near(shot.pixel(xx, yy), (90, 160, 255), 40))
+                    if (left_menu < left_before * 0.6 and ring >= 20) or \
+                            time.monotonic() > deadline:
+                        break
+                    time.sleep(0.1)
+                shot.write_png(ctx.path("menu.png"))
+                check(left_menu < left_before * 0.6,
+                      "the video is not dimmed around the menu (%.0f before, %.0f with it)"
+                      % (left_before, left_menu))
+                check(ring >= 20, "no focus ring in the menu's screenshot (%d pixels)" % ring)
+                r = finish(p, 120)
+            finally:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+        check(r.rc == 0, "skylight exited with %d" % r.rc, r)
+        check("menu: quit stream" in r.err and "stream ended by the user" in r.err,
+              "the menu's Quit stream did not end the stream as the user", r)
+        pads = [l for l in s.inputs() if l.startswith("pad ")]
+        combo = PAD_START | PAD_BACK | PAD_LB | PAD_RB
+        expect_log(pads, [
+            PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, PAD_A, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, PAD_START, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, PAD_START | PAD_BACK, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, PAD_START | PAD_BACK | PAD_LB, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, combo, 0, 0, 0, 0, 0, 0),
+            PAD % (0, 1, combo, 0, 0, 20000, 0, 0, 0),
+            PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),  # the menu opened: all let go, then nothing
+        ], r)
+    finally:
+        s.stop()
+
+
+def menu_keyboard(ctx):
+    """In a window: Ctrl+Alt+Shift+Enter opens the menu (the modifiers the host holds are let
+    go), keys and pad buttons pressed in it never reach the host, Escape resumes, and input
+    flows again (the key pressed after it arrives)."""
+    from skywindow import XServer, display_env  # noqa: E402
+    s = Session(ctx)
+    try:
+        with XServer(ctx.tmp) as x:
+            env = display_env(ctx, x.display)
+            r = s.run("""
+                100 pad attach 0 xbox
+                500 key down Left_Ctrl
+                510 key down Left_Alt
+                520 key down Left_Shift
+                530 key down Return
+                540 key up Return
+                550 key up Left_Shift
+                560 key up Left_Alt
+                570 key up Left_Ctrl
+                700 key down A
+                710 key up A
+                720 pad 0 button y down
+                730 pad 0 button y up
+                800 key down Escape
+                810 key up Escape
+                900 key down B
+                910 key up B
+            """, env=env, headless=False)
+            check("menu: opened" in r.err and "menu: closed" in r.err,
+                  "the shortcut did not open the menu, or Escape did not close it", r)
+            expect_log([l for l in s.inputs() if l.startswith("key ")], [
+                "key down code=0x80a2 mods=0x02 flags=0x00",
+                "key down code=0x80a4 mods=0x06 flags=0x00",
+                "key down code=0x80a0 mods=0x07 flags=0x00",
+                # the menu opened: every held key lifted; nothing of the menu's keys and pad
+                "key up code=0x80a0 mods=0x00 flags=0x00",
+                "key up code=0x80a2 mods=0x00 flags=0x00",
+                "key up code=0x80a4 mods=0x00 flags=0x00",
+                # resumed: B goes
+                "key down code=0x8042 mods=0x00 flags=0x00",
+                "key up code=0x8042 mods=0x00 flags=0x00",
+            ], r)
+            pads = [l for l in s.inputs() if l.startswith("pad ")]
+            expect_log(pads, [PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0)], r)  # Y never went
+    finally:
         s.stop()
 
 
 if __name__ == "__main__":
     skytest.main([keyboard_mouse, absolute_mouse, gamepads, swap_ab, feedback, touch,
                   window_shortcuts, slow_present, mappings_file, mappings_broken, mappings_env,
-                  live_script])
+                  live_script, menu_pad, menu_keyboard])
