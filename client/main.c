@@ -67,12 +67,12 @@ int main(int argc, char **argv)
     sky_error_set_describer(av_strerror);
     if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--version") != 0 &&
                      strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)) {
-        /* No verb: the launcher, with the options given. */
-        char *ui_argv[argc + 1];
-        ui_argv[0] = "ui";
-        for (int i = 1; i <= argc; i++)
-            ui_argv[i] = argv[i];
-        return sky_ui_verb.main(argc, ui_argv);
+        /* No verb: the launcher, with the options given (argv[0] stands for the verb). */
+        char *name = argv[0];
+        argv[0] = "ui";
+        int status = sky_ui_verb.main(argc, argv);
+        argv[0] = name;
+        return status;
     }
     const char *verb = argv[1];
     if (strcmp(verb, "--version") == 0 || strcmp(verb, "version") == 0) {

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "client/ui/launcher.h"
 
+#include <ctype.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1020,10 +1021,10 @@ static int grid_cols(const Launcher *l, int tile_w)
     return cols < 1 ? 1 : cols;
 }
 
-#define HOST_TILE_W(u) (16 * (u))
+#define HOST_TILE_W(u) (20 * (u))
 #define HOST_TILE_H(u) (9 * (u))
-#define APP_TILE_W(u) (9 * (u))
-#define APP_TILE_H(u) (14 * (u))
+#define APP_TILE_W(u) (12 * (u))
+#define APP_TILE_H(u) (19 * (u)) /* box art is 3:4 (Sunshine's 600x800), its title below */
 
 static void move_focus(int *focus, int count, int cols, SkyNavAction a, Launcher *l)
 {
@@ -1260,12 +1261,16 @@ static void draw_apps(Launcher *l)
         draw_tile_focus(c, r, focused);
         hit(l, r, HIT_ITEM, i);
         SDL_Rect art = {r.x, r.y, r.w, r.h - 3 * u};
-        if (a->art)
+        if (a->art) {
             sky_canvas_image(c, a->art, art);
-        else
-            sky_canvas_text(c, SKY_FONT_TITLE, a->title,
-                            (SDL_Rect){art.x + u / 2, art.y, art.w - u, art.h}, SKY_ALIGN_CENTRE,
-                            C_DIM);
+        } else { /* the neutral tile: the title's first letter */
+            char initial[8] = "";
+            size_t n = 1;
+            while (a->title[n] && ((unsigned char)a->title[n] & 0xc0) == 0x80 && n < 4)
+                n++;
+            memcpy(initial, a->title, a->title[0] ? n : 0);
+            sky_canvas_text(c, SKY_FONT_HUGE, initial, art, SKY_ALIGN_CENTRE, C_DIM);
+        }
         sky_canvas_text(c, SKY_FONT_BODY, a->title,
                         (SDL_Rect){r.x + u / 2, r.y + r.h - 3 * u, r.w - u, 3 * u},
                         SKY_ALIGN_CENTRE, C_TEXT);
@@ -1419,6 +1424,8 @@ static void log_focus(Launcher *l)
                  l->host_focus == (int)l->n_hosts ? "add a host" : "settings");
     else if (l->screen == SCREEN_APPS && focused_app(l))
         snprintf(what, sizeof(what), "app '%s'", focused_app(l)->title);
+    else if (l->screen == SCREEN_APPS)
+        snprintf(what, sizeof(what), "no app");
     else if (l->screen == SCREEN_ADD)
         snprintf(what, sizeof(what), "key '%s'", keys[l->key_focus]);
     else if (l->screen == SCREEN_SETTINGS)
@@ -1506,7 +1513,10 @@ static void start_stream(Launcher *l, const UiApp *app)
     int status = sky_stream_run_embedded(argc, argv, &e);
     sky_ui_nav_input_release_all(&l->nav);
     SDL_FlushEvents(SDL_KEYDOWN, SDL_CONTROLLERBUTTONUP); /* what was meant for the game */
-    set_banner(l, status != 0 || e.failed, "%s", e.reason[0] ? e.reason : "The stream ended.");
+    char reason[sizeof(e.reason)];
+    snprintf(reason, sizeof(reason), "%s", e.reason[0] ? e.reason : "the stream ended");
+    reason[0] = (char)toupper((unsigned char)reason[0]); /* a sentence on the screen */
+    set_banner(l, status != 0 || e.failed, "%s.", reason);
     h->next_poll_us = 0;
     set_screen(l, SCREEN_APPS);
     load_apps(l);
