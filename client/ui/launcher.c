@@ -141,7 +141,7 @@ typedef struct Sheet {
     int focus;
 } Sheet;
 
-typedef enum HitKind { HIT_ITEM, HIT_SHEET } HitKind;
+typedef enum HitKind { HIT_ITEM, HIT_SHEET, HIT_ACTION } HitKind;
 
 typedef struct Hit {
     SDL_Rect r;
@@ -1121,15 +1121,37 @@ static void hit(Launcher *l, SDL_Rect r, HitKind kind, int index)
         l->hits[l->n_hits++] = (Hit){r, kind, index};
 }
 
-static void draw_header(Launcher *l, const char *title, const char *hint)
+/* A button of the header: what it does, with the pad button that does it; pointers and touch
+ * press it too (the only way back for a touch screen). */
+typedef struct Hint {
+    const char *button;
+    const char *label;
+    SkyNavAction act;
+} Hint;
+
+static void draw_header(Launcher *l, const char *title, const Hint *hints, size_t n)
 {
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w;
     sky_canvas_text(c, SKY_FONT_TITLE, title, (SDL_Rect){2 * u, u, w / 2, 3 * u},
                     SKY_ALIGN_LEFT, C_TEXT);
-    sky_canvas_text(c, SKY_FONT_BODY, hint, (SDL_Rect){w / 2, u, w / 2 - 2 * u, 3 * u},
-                    SKY_ALIGN_RIGHT, C_DIM);
+    int x = w - 2 * u;
+    for (size_t i = n; i-- > 0;) {
+        char text[96];
+        snprintf(text, sizeof(text), "%s  %s", hints[i].button, hints[i].label);
+        int tw = 0, th = 0;
+        TTF_SizeUTF8(c->fonts[SKY_FONT_BODY], text, &tw, &th);
+        SDL_Rect r = {x - tw - 2 * u, u + u / 2, tw + 2 * u, 2 * u + u / 4};
+        if (r.x < w / 2)
+            break;
+        sky_canvas_fill(c, r, u, C_PANEL);
+        sky_canvas_text(c, SKY_FONT_BODY, text, r, SKY_ALIGN_CENTRE, C_DIM);
+        hit(l, r, HIT_ACTION, (int)hints[i].act);
+        x = r.x - u / 2;
+    }
 }
+
+#define HINTS(...) (const Hint[]){__VA_ARGS__}, sizeof((const Hint[]){__VA_ARGS__}) / sizeof(Hint)
 
 static void draw_banner(Launcher *l)
 {
@@ -1195,7 +1217,7 @@ static void draw_hosts(Launcher *l)
 {
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w, hgt = c->surface->h;
-    draw_header(l, "Skylight", "A select   Start menu");
+    draw_header(l, "Skylight", HINTS({"A", "Select", SKY_NAV_ACCEPT}, {"Start", "Menu", SKY_NAV_MENU}));
     int tw = HOST_TILE_W(u), th = HOST_TILE_H(u), cols = grid_cols(l, tw);
     int count = (int)l->n_hosts + 2;
     int x0 = (w - (cols * tw + (cols - 1) * u)) / 2, y0 = 6 * u;
@@ -1240,7 +1262,7 @@ static void draw_apps(Launcher *l)
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w, hgt = c->surface->h;
     const UiHost *h = &l->hosts[l->app_host];
-    draw_header(l, host_label(h), "A play   B back   Start menu");
+    draw_header(l, host_label(h), HINTS({"A", "Play", SKY_NAV_ACCEPT}, {"B", "Back", SKY_NAV_BACK}, {"Start", "Menu", SKY_NAV_MENU}));
     if (l->n_apps == 0) {
         const char *text = l->apps_loading    ? "Loading the apps..."
                            : l->apps_error[0] ? l->apps_error
@@ -1289,7 +1311,10 @@ static void draw_pair(Launcher *l)
     const UiHost *h = l->pair_host >= 0 ? &l->hosts[l->pair_host] : NULL;
     char title[300];
     snprintf(title, sizeof(title), "Pairing with %s", h ? host_label(h) : "the host");
-    draw_header(l, title, l->pair_state == PAIR_FAILED ? "A try again   B back" : "B cancel");
+    if (l->pair_state == PAIR_FAILED)
+        draw_header(l, title, HINTS({"A", "Try again", SKY_NAV_ACCEPT}, {"B", "Back", SKY_NAV_BACK}));
+    else
+        draw_header(l, title, HINTS({"B", "Cancel", SKY_NAV_BACK}));
     sky_canvas_text(c, SKY_FONT_HUGE, l->pin, (SDL_Rect){0, 7 * u, w, 9 * u}, SKY_ALIGN_CENTRE,
                     l->pair_state == PAIR_FAILED ? C_DIM : C_ACCENT);
     const char *how = "Enter this PIN on the host: in Sunshine's web UI, open the PIN page.";
@@ -1305,7 +1330,7 @@ static void draw_add(Launcher *l)
 {
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w;
-    draw_header(l, "Add a host", "A type   B back   Start done");
+    draw_header(l, "Add a host", HINTS({"B", "Back", SKY_NAV_BACK}, {"Start", "Done", SKY_NAV_MENU}));
     SDL_Rect field = {4 * u, 5 * u, w - 8 * u, 3 * u};
     sky_canvas_fill(c, field, u / 2, C_PANEL);
     sky_canvas_frame(c, field, u / 2, 2, C_ACCENT);
@@ -1333,7 +1358,7 @@ static void draw_settings(Launcher *l)
 {
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w, hgt = c->surface->h;
-    draw_header(l, "Settings", "Left/Right change   B back");
+    draw_header(l, "Settings", HINTS({"Left/Right", "Change", SKY_NAV_NONE}, {"B", "Back", SKY_NAV_BACK}));
     int rows = settings_rows(l), rh = 3 * u, y0 = 5 * u;
     int visible = (hgt - y0 - 6 * u) / (rh + u / 4);
     int first = scroll_to(&l->settings_scroll, l->settings_focus, visible);
@@ -1428,8 +1453,15 @@ static void log_focus(Launcher *l)
         snprintf(what, sizeof(what), "no app");
     else if (l->screen == SCREEN_ADD)
         snprintf(what, sizeof(what), "key '%s'", keys[l->key_focus]);
-    else if (l->screen == SCREEN_SETTINGS)
-        snprintf(what, sizeof(what), "row %d", l->settings_focus);
+    else if (l->screen == SCREEN_SETTINGS && l->settings_focus < (l->settings_host >= 0 ? 1 : 0))
+        snprintf(what, sizeof(what), "setting 'Applies to' = %s",
+                 l->settings_host_scope ? l->hosts[l->settings_host].name : "all hosts");
+    else if (l->screen == SCREEN_SETTINGS) {
+        size_t i = (size_t)(l->settings_focus - (l->settings_host >= 0 ? 1 : 0));
+        char value[SKY_SETTING_VALUE_MAX];
+        sky_setting_effective(i, &l->values[i], l->settings_host_scope, value, sizeof(value));
+        snprintf(what, sizeof(what), "setting '%s' = %s", sky_setting_defs[i].label, value);
+    }
     static char last[300];
     if (strcmp(what, last) != 0) {
         SKY_LOGV(TAG, "focus %s on %s", what, screen_names[l->screen]);
@@ -1531,6 +1563,11 @@ static void pointer(Launcher *l, int x, int y, bool press)
         SDL_Point p = {x, y};
         if (!SDL_PointInRect(&p, &hp->r))
             continue;
+        if (hp->kind == HIT_ACTION) {
+            if (press)
+                nav(l, (SkyNavAction)hp->index);
+            return;
+        }
         int *focus = hp->kind == HIT_SHEET         ? &l->sheet.focus
                      : l->screen == SCREEN_HOSTS    ? &l->host_focus
                      : l->screen == SCREEN_APPS     ? &l->app_focus
@@ -1546,6 +1583,10 @@ static void pointer(Launcher *l, int x, int y, bool press)
         if (press)
             nav(l, SKY_NAV_ACCEPT);
         return;
+    }
+    if (press && l->sheet.open) { /* a press beside the sheet closes it */
+        l->sheet.open = false;
+        l->dirty = true;
     }
 }
 
@@ -1609,7 +1650,7 @@ static void handle_event(Launcher *l, const SDL_Event *ev, int64_t now_us)
         if (ev->button.which != SDL_TOUCH_MOUSEID && ev->button.button == SDL_BUTTON_LEFT)
             pointer(l, ev->button.x, ev->button.y, true);
         else if (ev->button.button == SDL_BUTTON_RIGHT)
-            nav(l, SKY_NAV_BACK);
+            nav(l, SKY_NAV_MENU); /* the context menu */
         return;
     case SDL_MOUSEWHEEL:
         nav(l, ev->wheel.y > 0 ? SKY_NAV_UP : ev->wheel.y < 0 ? SKY_NAV_DOWN : SKY_NAV_NONE);
