@@ -193,6 +193,8 @@ typedef struct Launcher {
     int app_focus;
     int app_scroll;
     uint32_t play_after_quit;  /* launch this app once the running one has quit */
+    uint64_t launch_tag;       /* the host is being asked before launch_app starts (0: not) */
+    uint32_t launch_app;
     uint64_t quit_tag;
 
     int pair_host;
@@ -585,6 +587,7 @@ static void apps_arrived(Launcher *l, SkyJobResult *r)
 }
 
 static void start_stream(Launcher *l, const UiApp *app);
+static void launch_checked(Launcher *l, const SkyJobResult *r);
 
 static void pair_result(Launcher *l, const SkyJobResult *r)
 {
@@ -621,6 +624,10 @@ static void take_results(Launcher *l, int64_t now_us)
     while (l->worker && sky_worker_take(l->worker, &r)) {
         switch (r.kind) {
         case SKY_JOB_POLL: {
+            if (r.tag == l->launch_tag) {
+                launch_checked(l, &r);
+                break;
+            }
             UiHost *h = host_by_poll_tag(l, r.tag);
             if (!h)
                 break;
@@ -645,7 +652,8 @@ static void take_results(Launcher *l, int64_t now_us)
             l->apps_loading = false;
             if (r.ret == 0) {
                 host_answered(l, &l->hosts[l->app_host], &r);
-                apps_arrived(l, &r);
+                if (l->app_host >= 0)
+                    apps_arrived(l, &r);
             } else {
                 snprintf(l->apps_error, sizeof(l->apps_error), "%s", r.err);
                 SKY_LOGW(TAG, "cannot list the apps of %s: %s",
@@ -818,27 +826,68 @@ static void quit_app(Launcher *l, uint32_t then_play)
     }
 }
 
-/* An app chosen: resume it if it runs, start it if nothing runs, else ask first. */
+/* Another app runs on the host: ask before quitting it. */
+static void ask_quit_first(Launcher *l, const UiHost *h, const UiApp *a)
+{
+    const char *running = "another app";
+    for (size_t i = 0; i < l->n_apps; i++)
+        if (l->apps[i].id == h->current_game)
+            running = l->apps[i].title;
+    char title[640];
+    snprintf(title, sizeof(title), "%s is running %s. Quit it and start %s?", host_label(h),
+             running, a->title);
+    open_sheet(l, title);
+    sheet_add(l, "Quit it and start", ACT_QUIT_AND_PLAY);
+    sheet_add(l, "Cancel", ACT_CLOSE);
+}
+
+/* An app chosen: the host is asked how it is first, on a worker (a host that has gone away
+ * costs a timeout there, with the launcher still answering, not a frozen window); then the
+ * app is resumed if it runs, started if nothing runs, else the user is asked (launch_checked). */
 static void choose_app(Launcher *l)
 {
     UiApp *a = focused_app(l);
-    if (!a || l->app_host < 0)
+    if (!a || l->app_host < 0 || l->launch_tag)
         return;
     UiHost *h = &l->hosts[l->app_host];
     if (h->busy && h->current_game != a->id) {
-        const char *running = "another app";
-        for (size_t i = 0; i < l->n_apps; i++)
-            if (l->apps[i].id == h->current_game)
-                running = l->apps[i].title;
-        char title[640];
-        snprintf(title, sizeof(title), "%s is running %s. Quit it and start %s?", host_label(h),
-                 running, a->title);
-        open_sheet(l, title);
-        sheet_add(l, "Quit it and start", ACT_QUIT_AND_PLAY);
-        sheet_add(l, "Cancel", ACT_CLOSE);
+        ask_quit_first(l, h, a);
         return;
     }
-    start_stream(l, a);
+    SkyJob job = {.kind = SKY_JOB_POLL, .tag = ++l->next_tag};
+    snprintf(job.host, sizeof(job.host), "%s", job_host(h));
+    if (sky_worker_submit(l->worker, &job) < 0)
+        return;
+    l->launch_tag = job.tag;
+    l->launch_app = a->id;
+    set_banner(l, false, "Starting %s on %s...", a->title, host_label(h));
+}
+
+static void launch_checked(Launcher *l, const SkyJobResult *r)
+{
+    l->launch_tag = 0;
+    if (l->screen != SCREEN_APPS || l->app_host < 0)
+        return;
+    UiHost *h = &l->hosts[l->app_host];
+    UiApp *a = NULL;
+    for (size_t i = 0; i < l->n_apps; i++)
+        if (l->apps[i].id == l->launch_app)
+            a = &l->apps[i];
+    if (r->ret < 0) {
+        h->state = HOST_OFFLINE;
+        snprintf(h->error, sizeof(h->error), "%s", r->err);
+        set_banner(l, true, "Cannot start %s: %s does not answer (%s).", a ? a->title : "the app",
+                   host_label(h), r->err);
+        return;
+    }
+    host_answered(l, h, r);
+    if (!a || l->app_host < 0)
+        return;
+    h = &l->hosts[l->app_host];
+    if (h->busy && h->current_game != a->id)
+        ask_quit_first(l, h, a);
+    else
+        start_stream(l, a);
 }
 
 static void app_sheet(Launcher *l)
@@ -1087,7 +1136,11 @@ static void nav(Launcher *l, SkyNavAction a)
         }
         break;
     case SCREEN_APPS:
-        if (a == SKY_NAV_BACK) {
+        if (a == SKY_NAV_BACK && l->launch_tag) { /* the host is slow: not now */
+            sky_worker_cancel(l->worker, l->launch_tag);
+            l->launch_tag = 0;
+            set_banner(l, false, "Not started.");
+        } else if (a == SKY_NAV_BACK) {
             set_screen(l, SCREEN_HOSTS);
         } else if (a == SKY_NAV_ACCEPT) {
             choose_app(l);
