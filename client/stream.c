@@ -548,10 +548,11 @@ static int stage_output(Session *s)
         SDL_SetWindowTitle(win, title);
         sky_render_set_screen(s->render, NULL, 0, 0, 0); /* the stream shows, not the page */
     } else if (!s->run_opts.headless) {
-        if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        char why[256];
+        if (sky_render_video_init(why, sizeof(why)) < 0) {
             snprintf(s->err, sizeof(s->err), "no display to open a window on (%s); use "
                                              "--headless to stream without one",
-                     SDL_GetError());
+                     why);
             return SKY_ERR(ENODEV);
         }
         s->sdl_video = true;

@@ -1861,6 +1861,12 @@ static int setup(Launcher *l, char *err, size_t errlen)
     }
     if (sky_cache_dir(l->cache_dir, sizeof(l->cache_dir)) < 0)
         l->cache_dir[0] = '\0';
+    char why[512];
+    if (sky_render_video_init(why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "no display to open the launcher on (%s); the verbs work without "
+                              "one (skylight --help)", why);
+        return SKY_ERR(ENODEV);
+    }
     int ret = sky_identity_load(&l->id, l->config_dir);
     if (ret < 0) {
         snprintf(err, errlen, "no usable client identity (see above)");
@@ -1871,10 +1877,6 @@ static int setup(Launcher *l, char *err, size_t errlen)
         return SKY_ERR(EIO);
     }
     l->http_started = true;
-    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        snprintf(err, errlen, "no display to open the launcher on (%s)", SDL_GetError());
-        return SKY_ERR(ENODEV);
-    }
     if (l->opts.input.gamepads)
         l->pads_started = sky_pads_open(l->config_dir) == 0; /* without: keyboard and mouse */
     if (TTF_Init() < 0) {
@@ -1902,7 +1904,6 @@ static int setup(Launcher *l, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the launcher's threads: %s", sky_strerror(ret));
         return ret;
     }
-    char why[512];
     if (sky_discovery_create(&l->disc, &l->opts.discovery, why, sizeof(why)) < 0)
         SKY_LOGW(TAG, "hosts on the network will not show up by themselves: %s (add them by "
                       "address)", why);
