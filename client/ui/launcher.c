@@ -207,6 +207,7 @@ typedef struct Launcher {
     int key_focus;
 
     int settings_host;         /* -1: global only */
+    Screen settings_from;      /* where B goes back to */
     bool settings_host_scope;
     SkySettingValue values[32];
     int settings_focus;
@@ -253,6 +254,12 @@ static const char *host_label(const UiHost *h)
 static void set_screen(Launcher *l, Screen s)
 {
     l->screen = s;
+    /* Typed text only where an address is typed (an input method or on-screen keyboard opens
+     * for it); a stream's input starts it again for the host. */
+    if (s == SCREEN_ADD)
+        SDL_StartTextInput();
+    else
+        SDL_StopTextInput();
     l->sheet.open = false;
     sky_ui_nav_input_release_all(&l->nav);
     l->dirty = true;
@@ -348,8 +355,10 @@ static void remove_host(Launcher *l, size_t i)
         l->pair_host = -1;
     else if (l->pair_host > (int)i)
         l->pair_host--;
-    if (l->settings_host == (int)i)
+    if (l->settings_host == (int)i) {
         l->settings_host = -1;
+        l->settings_host_scope = false;
+    }
     else if (l->settings_host > (int)i)
         l->settings_host--;
     l->dirty = true;
@@ -763,6 +772,7 @@ static void open_settings(Launcher *l, int host)
 {
     l->settings_host = host;
     l->settings_host_scope = host >= 0;
+    l->settings_from = l->screen == SCREEN_APPS ? SCREEN_APPS : SCREEN_HOSTS;
     l->settings_focus = 0;
     l->settings_scroll = 0;
     l->settings_msg[0] = '\0';
@@ -786,6 +796,8 @@ static void choose_host(Launcher *l, int i)
     else if (h->state == HOST_OFFLINE)
         set_banner(l, true, "%s does not answer: %s", host_label(h),
                    h->error[0] ? h->error : "offline");
+    else
+        set_banner(l, false, "Still asking %s how it is...", host_label(h));
 }
 
 static void host_sheet(Launcher *l)
@@ -1136,7 +1148,9 @@ static void nav(Launcher *l, SkyNavAction a)
         }
         break;
     case SCREEN_APPS:
-        if (a == SKY_NAV_BACK && l->launch_tag) { /* the host is slow: not now */
+        if (l->app_host < 0) {
+            set_screen(l, SCREEN_HOSTS);
+        } else if (a == SKY_NAV_BACK && l->launch_tag) { /* the host is slow: not now */
             sky_worker_cancel(l->worker, l->launch_tag);
             l->launch_tag = 0;
             set_banner(l, false, "Not started.");
@@ -1152,9 +1166,8 @@ static void nav(Launcher *l, SkyNavAction a)
         break;
     case SCREEN_SETTINGS:
         if (a == SKY_NAV_BACK)
-            set_screen(l, l->settings_host >= 0 && l->app_host == l->settings_host
-                              ? SCREEN_APPS
-                              : SCREEN_HOSTS);
+            set_screen(l, l->settings_from == SCREEN_APPS && l->app_host >= 0 ? SCREEN_APPS
+                                                                              : SCREEN_HOSTS);
         else if (a == SKY_NAV_LEFT || a == SKY_NAV_RIGHT || a == SKY_NAV_ACCEPT)
             settings_change(l, a == SKY_NAV_LEFT ? -1 : 1);
         else if (a == SKY_NAV_PAGE_PREV || a == SKY_NAV_PAGE_NEXT)
@@ -1469,6 +1482,8 @@ static void draw_sheet(Launcher *l)
 
 static void draw(Launcher *l)
 {
+    if (l->screen == SCREEN_APPS && l->app_host < 0) /* the host went from the list */
+        set_screen(l, SCREEN_HOSTS);
     l->n_hits = 0;
     sky_canvas_clear(l->canvas, C_BG);
     switch (l->screen) {
@@ -1609,6 +1624,17 @@ static void start_stream(Launcher *l, const UiApp *app)
 
 /* ---- events ---- */
 
+/* Window coordinates (points) to the canvas's (pixels: more of them on a HiDPI screen). */
+static void to_canvas(Launcher *l, int *x, int *y)
+{
+    int ww = 0, wh = 0;
+    SDL_GetWindowSize(sky_render_window(l->render), &ww, &wh);
+    if (ww > 0 && wh > 0) {
+        *x = (int)((int64_t)*x * l->canvas->surface->w / ww);
+        *y = (int)((int64_t)*y * l->canvas->surface->h / wh);
+    }
+}
+
 static void pointer(Launcher *l, int x, int y, bool press)
 {
     for (size_t i = l->n_hits; i-- > 0;) {
@@ -1696,14 +1722,20 @@ static void handle_event(Launcher *l, const SDL_Event *ev, int64_t now_us)
         close_pad(l, ev->cdevice.which);
         break;
     case SDL_MOUSEMOTION:
-        if (ev->motion.which != SDL_TOUCH_MOUSEID)
-            pointer(l, ev->motion.x, ev->motion.y, false);
+        if (ev->motion.which != SDL_TOUCH_MOUSEID) {
+            int x = ev->motion.x, y = ev->motion.y;
+            to_canvas(l, &x, &y);
+            pointer(l, x, y, false);
+        }
         return;
     case SDL_MOUSEBUTTONDOWN:
-        if (ev->button.which != SDL_TOUCH_MOUSEID && ev->button.button == SDL_BUTTON_LEFT)
-            pointer(l, ev->button.x, ev->button.y, true);
-        else if (ev->button.button == SDL_BUTTON_RIGHT)
+        if (ev->button.which != SDL_TOUCH_MOUSEID && ev->button.button == SDL_BUTTON_LEFT) {
+            int x = ev->button.x, y = ev->button.y;
+            to_canvas(l, &x, &y);
+            pointer(l, x, y, true);
+        } else if (ev->button.button == SDL_BUTTON_RIGHT) {
             nav(l, SKY_NAV_MENU); /* the context menu */
+        }
         return;
     case SDL_MOUSEWHEEL:
         nav(l, ev->wheel.y > 0 ? SKY_NAV_UP : ev->wheel.y < 0 ? SKY_NAV_DOWN : SKY_NAV_NONE);
@@ -1917,7 +1949,6 @@ static int setup(Launcher *l, char *err, size_t errlen)
         }
     }
     sky_ui_nav_input_init(&l->nav, l->opts.input.swap_ab, 0);
-    SDL_StartTextInput();
     return 0;
 }
 
