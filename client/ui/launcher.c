@@ -1420,6 +1420,24 @@ static void draw_add(Launcher *l)
     }
 }
 
+/* What the settings screen shows for the scope row and for setting s: "All hosts" or the
+ * host's name; the value's label, " (all hosts)" after it where the host's scope shows the
+ * global value (*inherited). */
+static const char *settings_scope_name(const Launcher *l)
+{
+    return l->settings_host_scope ? l->hosts[l->settings_host].name : "All hosts";
+}
+
+static void setting_shown(const Launcher *l, size_t s, char *out, size_t cap, bool *inherited)
+{
+    const SkySettingValue *v = &l->values[s];
+    char value[SKY_SETTING_VALUE_MAX], label[128];
+    sky_setting_effective(s, v, l->settings_host_scope, value, sizeof(value));
+    sky_setting_label(s, value, label, sizeof(label));
+    *inherited = l->settings_host_scope && !v->host[0];
+    snprintf(out, cap, "%s%s", label, *inherited ? " (all hosts)" : "");
+}
+
 static void draw_settings(Launcher *l)
 {
     SkyCanvas *c = l->canvas;
@@ -1435,21 +1453,17 @@ static void draw_settings(Launcher *l)
         hit(l, r, HIT_ITEM, i);
         SDL_Rect left = {r.x + u, r.y, r.w / 2 - u, r.h}, right = {r.x + r.w / 2, r.y,
                                                                   r.w / 2 - u, r.h};
-        char shown[300];
+        char shown[300], value[160];
         if (i < has_scope) {
             sky_canvas_text(c, SKY_FONT_BODY, "Applies to", left, SKY_ALIGN_LEFT, C_TEXT);
-            snprintf(shown, sizeof(shown), "<  %s  >",
-                     l->settings_host_scope ? l->hosts[l->settings_host].name : "All hosts");
+            snprintf(shown, sizeof(shown), "<  %s  >", settings_scope_name(l));
             sky_canvas_text(c, SKY_FONT_BODY, shown, right, SKY_ALIGN_RIGHT, C_ACCENT);
             continue;
         }
         size_t s = (size_t)(i - has_scope);
-        const SkySettingValue *v = &l->values[s];
-        char value[SKY_SETTING_VALUE_MAX], label[128];
-        sky_setting_effective(s, v, l->settings_host_scope, value, sizeof(value));
-        sky_setting_label(s, value, label, sizeof(label));
-        bool inherited = l->settings_host_scope && !v->host[0];
-        snprintf(shown, sizeof(shown), "<  %s%s  >", label, inherited ? " (all hosts)" : "");
+        bool inherited;
+        setting_shown(l, s, value, sizeof(value), &inherited);
+        snprintf(shown, sizeof(shown), "<  %s  >", value);
         sky_canvas_text(c, SKY_FONT_BODY, sky_setting_defs[s].label, left, SKY_ALIGN_LEFT,
                         C_TEXT);
         sky_canvas_text(c, SKY_FONT_BODY, shown, right, SKY_ALIGN_RIGHT,
@@ -1504,6 +1518,22 @@ static void draw(Launcher *l)
     l->dirty = false;
 }
 
+/* The focused settings row and its value as the screen shows them ("setting 'Frame rate' =
+ * '30 (all hosts)'"). */
+static void settings_focus_text(const Launcher *l, char *out, size_t cap)
+{
+    int has_scope = l->settings_host >= 0 ? 1 : 0;
+    if (l->settings_focus < has_scope) {
+        snprintf(out, cap, "setting 'Applies to' = '%s'", settings_scope_name(l));
+        return;
+    }
+    size_t s = (size_t)(l->settings_focus - has_scope);
+    char value[160];
+    bool inherited;
+    setting_shown(l, s, value, sizeof(value), &inherited);
+    snprintf(out, cap, "setting '%s' = '%s'", sky_setting_defs[s].label, value);
+}
+
 /* What the screen shows in focus, for the log (tests wait for it). */
 static void log_focus(Launcher *l)
 {
@@ -1521,15 +1551,8 @@ static void log_focus(Launcher *l)
         snprintf(what, sizeof(what), "no app");
     else if (l->screen == SCREEN_ADD)
         snprintf(what, sizeof(what), "key '%s'", keys[l->key_focus]);
-    else if (l->screen == SCREEN_SETTINGS && l->settings_focus < (l->settings_host >= 0 ? 1 : 0))
-        snprintf(what, sizeof(what), "setting 'Applies to' = %s",
-                 l->settings_host_scope ? l->hosts[l->settings_host].name : "all hosts");
-    else if (l->screen == SCREEN_SETTINGS) {
-        size_t i = (size_t)(l->settings_focus - (l->settings_host >= 0 ? 1 : 0));
-        char value[SKY_SETTING_VALUE_MAX];
-        sky_setting_effective(i, &l->values[i], l->settings_host_scope, value, sizeof(value));
-        snprintf(what, sizeof(what), "setting '%s' = %s", sky_setting_defs[i].label, value);
-    }
+    else if (l->screen == SCREEN_SETTINGS)
+        settings_focus_text(l, what, sizeof(what));
     static char last[300];
     if (strcmp(what, last) != 0) {
         SKY_LOGV(TAG, "focus %s on %s", what, screen_names[l->screen]);
