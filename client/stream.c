@@ -1018,8 +1018,8 @@ static int stream_run(int argc, char **argv, SkyRender *borrowed, SkyInputScript
             if (q == 0)
                 snprintf(how + n, sizeof(how) - n, "; the app on the host was quit");
             else
-                snprintf(how + n, sizeof(how) - n, "; the app on the host could not be quit: %.200s",
-                         err);
+                snprintf(how + n, sizeof(how) - n,
+                         "; the app on the host could not be quit: %.200s", err);
         }
     }
     sky_wipe(s->launch.rikey, sizeof(s->launch.rikey));

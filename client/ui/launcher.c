@@ -50,6 +50,10 @@
 
 #define MAX_HOSTS 64                   /* hosts listed; more discovered are ignored */
 #define POLL_US 5000000                /* how often each host is asked how it is */
+#define POLL_TIMEOUT_MS 3000           /* and how long it may take to answer (at most
+                                        * --timeout): a host on the network answers in
+                                        * milliseconds, and hosts that went away must not hold
+                                        * the workers for long */
 #define DISCOVERY_US 250000            /* how often discovery's table is looked at */
 #define PAD_POLL_MS 10                 /* the loop's sleep while pads are open (see wait_event) */
 #define PIN_TIMEOUT_MS 120000
@@ -406,7 +410,10 @@ static void poll_host(Launcher *l, UiHost *h, int64_t now_us)
 {
     if (h->polling || !l->worker)
         return;
-    SkyJob job = {.kind = SKY_JOB_POLL, .tag = ++l->next_tag};
+    int64_t timeout_ms = (int64_t)(l->opts.host.timeout_s * 1000);
+    SkyJob job = {.kind = SKY_JOB_POLL,
+                  .tag = ++l->next_tag,
+                  .timeout_ms = timeout_ms < POLL_TIMEOUT_MS ? timeout_ms : POLL_TIMEOUT_MS};
     snprintf(job.host, sizeof(job.host), "%s", job_host(h));
     if (sky_worker_submit(l->worker, &job) < 0) {
         h->next_poll_us = now_us + POLL_US;
@@ -526,7 +533,7 @@ static void load_apps(Launcher *l)
     UiHost *h = l->app_host >= 0 ? &l->hosts[l->app_host] : NULL;
     if (!h)
         return;
-    SkyJob job = {.kind = SKY_JOB_APPS, .tag = ++l->next_tag};
+    SkyJob job = {.kind = SKY_JOB_APPS, .tag = ++l->next_tag, .urgent = true};
     snprintf(job.host, sizeof(job.host), "%s", job_host(h));
     if (sky_worker_submit(l->worker, &job) == 0) {
         l->apps_loading = true;
@@ -738,7 +745,10 @@ static void start_pairing(Launcher *l, int host)
     snprintf(l->pin, sizeof(l->pin), "%u%u%u%u", rnd[0] % 10, rnd[1] % 10, rnd[2] % 10,
              rnd[3] % 10);
     UiHost *h = &l->hosts[host];
-    SkyJob job = {.kind = SKY_JOB_PAIR, .tag = ++l->next_tag, .pin_timeout_ms = PIN_TIMEOUT_MS};
+    SkyJob job = {.kind = SKY_JOB_PAIR,
+                  .tag = ++l->next_tag,
+                  .pin_timeout_ms = PIN_TIMEOUT_MS,
+                  .urgent = true};
     snprintf(job.host, sizeof(job.host), "%s", job_host(h));
     snprintf(job.pin, sizeof(job.pin), "%s", l->pin);
     if (sky_worker_submit(l->worker, &job) < 0)
@@ -829,7 +839,7 @@ static UiApp *focused_app(Launcher *l)
 static void quit_app(Launcher *l, uint32_t then_play)
 {
     UiHost *h = &l->hosts[l->app_host];
-    SkyJob job = {.kind = SKY_JOB_QUIT_APP, .tag = ++l->next_tag};
+    SkyJob job = {.kind = SKY_JOB_QUIT_APP, .tag = ++l->next_tag, .urgent = true};
     snprintf(job.host, sizeof(job.host), "%s", job_host(h));
     if (sky_worker_submit(l->worker, &job) == 0) {
         l->quit_tag = job.tag;
@@ -866,7 +876,7 @@ static void choose_app(Launcher *l)
         ask_quit_first(l, h, a);
         return;
     }
-    SkyJob job = {.kind = SKY_JOB_POLL, .tag = ++l->next_tag};
+    SkyJob job = {.kind = SKY_JOB_POLL, .tag = ++l->next_tag, .urgent = true};
     snprintf(job.host, sizeof(job.host), "%s", job_host(h));
     if (sky_worker_submit(l->worker, &job) < 0)
         return;
@@ -1061,7 +1071,7 @@ static void settings_change(Launcher *l, int dir)
         snprintf(l->settings_msg, sizeof(l->settings_msg), "Not saved: %s", err);
         SKY_LOGW(TAG, "%s", l->settings_msg);
     } else {
-        SKY_LOGI(TAG, "setting %s = %s%s%s", sky_setting_defs[row].keys[0],
+        SKY_LOGI(TAG, "setting '%s' = %s%s%s", sky_setting_defs[row].label,
                  value[0] ? value : "(the global value)", host ? " for " : "", host ? host : "");
         l->settings_msg[0] = '\0';
         if (sky_settings_read(l->config_path, l->settings_host >= 0
@@ -1549,6 +1559,9 @@ static void log_focus(Launcher *l)
         snprintf(what, sizeof(what), "app '%s'", focused_app(l)->title);
     else if (l->screen == SCREEN_APPS)
         snprintf(what, sizeof(what), "no app");
+    else if (l->screen == SCREEN_PAIR)
+        snprintf(what, sizeof(what), "%s",
+                 l->pair_state == PAIR_FAILED ? "try again" : "the PIN");
     else if (l->screen == SCREEN_ADD)
         snprintf(what, sizeof(what), "key '%s'", keys[l->key_focus]);
     else if (l->screen == SCREEN_SETTINGS)
@@ -1639,7 +1652,10 @@ static void start_stream(Launcher *l, const UiApp *app)
     char reason[sizeof(e.reason)];
     snprintf(reason, sizeof(reason), "%s", e.reason[0] ? e.reason : "the stream ended");
     reason[0] = (char)toupper((unsigned char)reason[0]); /* a sentence on the screen */
-    set_banner(l, status != 0 || e.failed, "%s.", reason);
+    if (status != 0 || e.failed)
+        set_banner(l, true, "The stream failed: %s.", e.reason[0] ? e.reason : "see the log");
+    else
+        set_banner(l, false, "%s.", reason);
     h->next_poll_us = 0;
     set_screen(l, SCREEN_APPS);
     load_apps(l);

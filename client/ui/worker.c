@@ -112,7 +112,9 @@ static void run_job(Slot *s, const SkyJob *job)
 {
     SkyWorker *w = s->w;
     SkyHostClient *hc = NULL;
-    SkyHostClientCfg hcfg = {w->config_dir, w->cfg.id, job->host, w->cfg.timeout_ms, &s->cancel};
+    SkyHostClientCfg hcfg = {w->config_dir, w->cfg.id, job->host,
+                             job->timeout_ms > 0 ? job->timeout_ms : w->cfg.timeout_ms,
+                             &s->cancel};
     char err[512] = "";
     int ret = sky_host_client_open(&hc, &hcfg, err, sizeof(err));
     if (ret == 0 && job->kind == SKY_JOB_ART) {
@@ -242,6 +244,11 @@ int sky_worker_submit(SkyWorker *w, const SkyJob *job)
     int ret = 0;
     if (w->count == SKY_WORKER_QUEUE) {
         ret = SKY_ERR(EAGAIN);
+    } else if (job->urgent) {
+        w->head = (w->head + SKY_WORKER_QUEUE - 1) % SKY_WORKER_QUEUE;
+        w->queue[w->head] = *job;
+        w->count++;
+        pthread_cond_signal(&w->cond);
     } else {
         w->queue[(w->head + w->count) % SKY_WORKER_QUEUE] = *job;
         w->count++;

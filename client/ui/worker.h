@@ -40,6 +40,8 @@ typedef struct SkyJob {
     int64_t pin_timeout_ms;          /* PAIR */
     uint32_t appids[SKY_WORKER_ART_MAX]; /* ART */
     size_t n_appids;
+    int64_t timeout_ms;              /* per request; 0: the worker's */
+    bool urgent;                     /* the user waits for it: ahead of the queue */
 } SkyJob;
 
 typedef struct SkyJobResult {
@@ -72,7 +74,8 @@ int sky_worker_create(SkyWorker **out, const SkyWorkerCfg *cfg);
  * taken. Accepts NULL; NULLs the pointer. */
 void sky_worker_destroy(SkyWorker **w);
 
-/* Queues a job (copied). SKY_ERR(EAGAIN) when the queue is full. */
+/* Queues a job (copied), at the end, or at the head when it is urgent. SKY_ERR(EAGAIN) when
+ * the queue is full. */
 int sky_worker_submit(SkyWorker *w, const SkyJob *job);
 /* Cancels the jobs with this tag: dropped if waiting, asked to stop if running (their result
  * still comes, with SKY_ERR(ECANCELED)). */

@@ -440,8 +440,7 @@ def keyboard_flow(ctx):
     the host online and not paired; Return pairs (the PIN from the screen entered on the
     host), Return on the first app streams, Ctrl+Alt+Shift+Return opens the in-stream menu,
     Down and Return quit the stream; back on the apps with the reason; Escape to the hosts;
-    SIGTERM ends it (0). (The keyboard has no key for the sheet: client/ui/nav_input.c maps
-    none to SKY_NAV_MENU.)"""
+    F10 opens the sheet, whose Quit Skylight ends it (0)."""
     host = TestHost(ctx, args=["--apps", APPS, "--boxart", BOXART])
     client = Client(ctx)
     ui = None
@@ -494,7 +493,14 @@ def keyboard_flow(ctx):
             ui.key("Escape")
             ui.wait_log(r"screen hosts$", at)
             ui.wait_log(r"focus host 'skylight-testhost' on hosts$", at)
-            ui.terminate()
+            m = ui.press(r"focus sheet '([^']*)' on hosts$", key="F10")
+            for _ in range(8):
+                if m.group(1) == "Quit Skylight":
+                    break
+                m = ui.press(r"focus sheet '([^']*)' on hosts$", key="Down")
+            check(m.group(1) == "Quit Skylight", "no Quit Skylight in the sheet", ui.result())
+            ui.key("Return")
+            ui.wait_exit()
     finally:
         if ui:
             ui.close()
@@ -537,13 +543,13 @@ def settings_persist(ctx):
             ui.press(r"focus settings on hosts$", key="Right")
             ui.press(r"focus setting 'Resolution' = 'The display's' on settings$", key="Return")
             ui.press(r"focus setting 'Frame rate' = 'The display's' on settings$", key="Down")
-            ui.press(r"setting fps = 30$", key="Right")
+            ui.press(r"setting 'Frame rate' = 30$", key="Right")
             ui.wait_log(r"focus setting 'Frame rate' = '30' on settings$")
             got = conf_sections(conf)
             check(got[None].get("fps") == "30", "skylight.conf has no global fps = 30: %r" % got)
 
-            # The host's own settings, from the apps screen's sheet (a pad: the keyboard has
-            # no key for the sheet).
+            # The host's own settings, from the apps screen's sheet (a pad's Start; the
+            # keyboard's F10 in keyboard_flow).
             ui.press(r"screen hosts$", key="Escape")
             ui.press(r"focus add a host on hosts$", key="Left")
             ui.press(r"focus host 'Study PC' on hosts$", key="Left")
@@ -559,7 +565,7 @@ def settings_persist(ctx):
             ui.press(r"focus setting 'Resolution' = 'The display's' on settings$",
                      button="dpright")
             ui.press(r"focus setting 'Resolution' = '1280 x 720' on settings$", button="dpright")
-            ui.press(r"setting width = 1280x800 for Study PC$", button="dpright")
+            ui.press(r"setting 'Resolution' = 1280x800 for Study PC$", button="dpright")
             ui.wait_log(r"focus setting 'Resolution' = '1280 x 800' on settings$")
             ui.press(r"focus setting 'Frame rate' = '30 \(all hosts\)' on settings$",
                      button="dpdown")
