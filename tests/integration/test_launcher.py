@@ -845,6 +845,80 @@ def many_hosts(ctx):
                 stop_host(h)
 
 
+class _Size:
+    """A window's size where tile() wants a screenshot."""
+
+    def __init__(self, width, height):
+        self.width, self.height = width, height
+
+
+def pointer_and_touch(ctx):
+    """A mouse and a touch screen alone: the pointer moves the focus, a click chooses, the
+    header's Back button is touched, a right click opens the sheet and a click beside it closes
+    it, a touch opens a host's apps; an app whose box art is broken shows the neutral tile and
+    is not cached."""
+    host = TestHost(ctx, args=["--pin", "1234", "--apps", APPS, "--boxart",
+                               "%d=png,%d=broken" % (DESKTOP_ID, OTHER_ID)])
+    client = Client(ctx)
+    client.pair(host)
+    ui = None
+    try:
+        with XServer(ctx.tmp) as x:
+            ui = Launcher(ctx, client, x.display)
+            ui.wait_log(r"host skylight-testhost is online")
+            size = _Size(1280, 720)  # the window: canvas pixels are window points here
+            u = unit(size)
+
+            def centre(rect):
+                return rect[0] + rect[2] // 2, rect[1] + rect[3] // 2
+
+            at = ui.mark()
+            ui.send("0 move %d %d" % centre(host_tile(size, 2)))
+            ui.wait_log(r"focus settings on hosts$", at)
+            ui.send("0 button down 1", "30 button up 1")
+            ui.wait_log(r"screen settings$", at)
+            # The header's rightmost button (Back) ends 2 units from the right edge.
+            at = ui.mark()
+            bx, by = size.width - 4 * u, u + u // 2 + u
+            ui.send("0 finger down 0 %.4f %.4f" % (bx / size.width, by / size.height),
+                    "30 finger up 0 %.4f %.4f" % (bx / size.width, by / size.height))
+            ui.wait_log(r"screen hosts$", at)
+            at = ui.mark()
+            ui.send("0 button down 3", "30 button up 3")
+            ui.wait_log(r"focus sheet '[^']*' on hosts$", at)
+            at = ui.mark()
+            ui.send("0 move 5 5", "50 button down 1", "80 button up 1")
+            ui.wait_log(r"focus (settings|host '[^']*') on hosts$", at)
+            check(not ui.logged(r"screen ", at), "a click beside the sheet did something else",
+                  ui.result())
+            at = ui.mark()
+            tx, ty = centre(host_tile(size, 0))
+            ui.send("0 finger down 0 %.4f %.4f" % (tx / size.width, ty / size.height),
+                    "30 finger up 0 %.4f %.4f" % (tx / size.width, ty / size.height))
+            ui.wait_log(r"2 apps on skylight-testhost, focus 'Desktop'$", at)
+            ui.wait_log(r"no box art for app %d: .*broken" % OTHER_ID, at)
+            ui.shot("box art", art_shown(0, DESKTOP_ID))
+
+            def neutral(img):
+                x0, y0, w, h = app_tile(img, 1)
+                uu = unit(img)
+                inner = (x0 + w // 8, y0 + uu, w * 3 // 4, h - 5 * uu)
+                art = count(img, inner, art_colour(OTHER_ID), 12, step=2)
+                panel = count(img, inner, C_PANEL, 6, step=2)
+                total = (inner[2] // 2) * (inner[3] // 2)
+                check(art == 0 and panel >= total // 2, "app tile 1 is not the neutral tile "
+                      "(%d art pixels, %d of %d panel)" % (art, panel, total))
+            ui.shot("neutral tile", neutral)
+            cached = os.path.join(client.cache, "skylight", "boxart", uniqueid_of(host))
+            files = sorted(os.listdir(cached)) if os.path.isdir(cached) else []
+            check(files == ["%d.png" % DESKTOP_ID], "the box-art cache holds %r" % files)
+            ui.terminate()
+    finally:
+        if ui:
+            ui.close()
+        stop_host(host)
+
+
 if __name__ == "__main__":
     skytest.main([gamepad_flow, keyboard_flow, settings_persist, host_vanishes, slow_host,
-                  many_hosts])
+                  many_hosts, pointer_and_touch])
