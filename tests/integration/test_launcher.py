@@ -420,19 +420,28 @@ def gamepad_flow(ctx):
             ui.shot("banner", banner_shown(BANNER_OK))
 
             ui.press(r"focus host 'Den PC' on hosts$", button="b")
-            ui.press(r"focus sheet 'Open apps' on hosts$", button="start")
-            for _ in range(8):
-                m = ui.press(r"focus sheet '([^']*)' on hosts$", button="dpdown")
-                if m.group(1) == "Quit Skylight":
-                    break
-            check(m.group(1) == "Quit Skylight", "no Quit Skylight in the sheet", ui.result())
-            ui.button("a")
-            ui.wait_exit()
+            quit_from_sheet(ui, {"button": "start"}, {"button": "dpdown"}, {"button": "a"})
         finally:
             if ui:
                 ui.close()
             stop_host(host)
         check_known(client, host, "Den PC")
+
+
+def quit_from_sheet(ui, open_it, down, choose):
+    """Opens the hosts screen's sheet, moves down to Quit Skylight and chooses it: the launcher
+    exits 0. Each argument is press()'s key= or button=."""
+    m = ui.press(r"focus sheet '([^']*)' on hosts$", **open_it)
+    for _ in range(8):
+        if m.group(1) == "Quit Skylight":
+            break
+        m = ui.press(r"focus sheet '([^']*)' on hosts$", **down)
+    check(m.group(1) == "Quit Skylight", "no Quit Skylight in the sheet", ui.result())
+    if "key" in choose:
+        ui.key(choose["key"])
+    else:
+        ui.button(choose["button"])
+    ui.wait_exit()
 
 
 def keyboard_flow(ctx):
@@ -493,14 +502,7 @@ def keyboard_flow(ctx):
             ui.key("Escape")
             ui.wait_log(r"screen hosts$", at)
             ui.wait_log(r"focus host 'skylight-testhost' on hosts$", at)
-            m = ui.press(r"focus sheet '([^']*)' on hosts$", key="F10")
-            for _ in range(8):
-                if m.group(1) == "Quit Skylight":
-                    break
-                m = ui.press(r"focus sheet '([^']*)' on hosts$", key="Down")
-            check(m.group(1) == "Quit Skylight", "no Quit Skylight in the sheet", ui.result())
-            ui.key("Return")
-            ui.wait_exit()
+            quit_from_sheet(ui, {"key": "F10"}, {"key": "Down"}, {"key": "Return"})
     finally:
         if ui:
             ui.close()
