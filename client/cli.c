@@ -29,7 +29,6 @@ const SkyOpt sky_global_opts_table[] = {
 
 static const SkyOptGroup global_group = {"General", sky_global_opts_table, 0};
 
-#define CONFIG_MAX_BYTES (256 * 1024)
 #define MAX_MESSAGES 64
 #define HOST_SECTION "host"
 
@@ -302,13 +301,14 @@ static int read_config(SkyCli *c, bool must_exist)
 {
     char *text = NULL;
     size_t len = 0;
-    int ret = sky_read_file(c->path, CONFIG_MAX_BYTES, &text, &len);
+    int ret = sky_read_file(c->path, SKY_CONFIG_MAX_BYTES, &text, &len);
     if (ret == SKY_ERR(ENOENT) && !must_exist) {
         c->path[0] = '\0';
         return 0;
     }
     if (ret == SKY_ERR(E2BIG)) {
-        set_error(c, "skylight: config file %s is over %d bytes", c->path, CONFIG_MAX_BYTES);
+        set_error(c, "skylight: config file %s is over %d bytes", c->path,
+                  SKY_CONFIG_MAX_BYTES);
         return ret;
     }
     if (ret < 0) {
@@ -577,13 +577,19 @@ void sky_cli_print_groups(FILE *out, const SkyVerb *verb)
 
 /* ---- writing the config file ---- */
 
-int sky_cli_config_set(const char *path, const char *host, const char *key, const char *value,
-                       char *err, size_t errlen)
+const SkyOpt *sky_cli_find_option(const char *key)
 {
     const SkyOpt *o = NULL;
     const SkyOptGroup *g;
     for (size_t i = 0; sky_verb_at(i) && !o; i++)
         o = verb_find(sky_verb_at(i), key, &g);
+    return o;
+}
+
+int sky_cli_config_set(const char *path, const char *host, const char *key, const char *value,
+                       char *err, size_t errlen)
+{
+    const SkyOpt *o = sky_cli_find_option(key);
     if (!o || strcmp(key, "config") == 0) {
         snprintf(err, errlen, "'%s' is not an option a config file can set", key);
         return SKY_ERR(EINVAL);
@@ -604,7 +610,7 @@ int sky_cli_config_set(const char *path, const char *host, const char *key, cons
     struct stat st;
     if (stat(path, &st) == 0)
         mode = st.st_mode & 07777;
-    ret = sky_read_file(path, CONFIG_MAX_BYTES, &text, &len);
+    ret = sky_read_file(path, SKY_CONFIG_MAX_BYTES, &text, &len);
     if (ret == SKY_ERR(ENOENT)) {
         char dir[1024];
         snprintf(dir, sizeof(dir), "%s", path);

@@ -84,6 +84,11 @@ int sky_cli_config_path(char *out, size_t cap);
 int sky_cli_config_set(const char *path, const char *host, const char *key, const char *value,
                        char *err, size_t errlen);
 
+/* The option a config file key names, in any verb's tables (NULL if none). */
+const SkyOpt *sky_cli_find_option(const char *key);
+/* The largest config file read (bigger is an error). */
+#define SKY_CONFIG_MAX_BYTES (256 * 1024)
+
 /* Routes SIGINT and SIGTERM (Ctrl+C, a polite kill) to handler, which may only set flags. */
 void sky_cli_on_quit_signals(void (*handler)(int));
 

@@ -9,6 +9,7 @@
 
 #include "client/cli.h"
 #include "client/host/host_cmds.h"
+#include "client/ui/launcher.h"
 #include "client/verbs.h"
 #include "common/core/error.h"
 #include "common/core/log.h"
@@ -24,8 +25,9 @@ static void print_version(void)
 
 static void print_help(void)
 {
-    printf("Usage: skylight [--version] [--help] VERB [OPTIONS] [ARGS]\n\n"
-           "Skylight is a low-latency GameStream (Sunshine) client.\n\n"
+    printf("Usage: skylight [--version] [--help] [VERB] [OPTIONS] [ARGS]\n\n"
+           "Skylight is a low-latency GameStream (Sunshine) client. With no verb it opens the\n"
+           "launcher (skylight ui).\n\n"
            "Verbs:\n");
     sky_host_cmd_list(stdout);
     printf("  %-16s %s\n", "stream HOST [APP]",
@@ -34,6 +36,8 @@ static void print_help(void)
     printf("  %-16s %s\n", "play FILE",
            "play a local H.264/HEVC/AV1 file through the streaming pipeline (checks the\n"
            "                   decoder, renderer and audio set-up without a host)");
+    printf("  %-16s %s\n", "ui", "the launcher: hosts, pairing, apps and settings on a screen\n"
+                                 "                   driven by gamepad, keyboard, mouse or touch");
     printf("  %-16s %s\n\n", "help VERB", "the options of a verb");
     printf("Every verb takes --log-level=error|warn|info|verbose|debug and --config=FILE.\n"
            "Options can also be set in $XDG_CONFIG_HOME/skylight/skylight.conf as\n"
@@ -61,9 +65,14 @@ int main(int argc, char **argv)
 {
     av_log_set_callback(av_log_forward);
     sky_error_set_describer(av_strerror);
-    if (argc < 2) {
-        print_help();
-        return 2;
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--version") != 0 &&
+                     strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)) {
+        /* No verb: the launcher, with the options given (argv[0] stands for the verb). */
+        char *name = argv[0];
+        argv[0] = "ui";
+        int status = sky_ui_verb.main(argc, argv);
+        argv[0] = name;
+        return status;
     }
     const char *verb = argv[1];
     if (strcmp(verb, "--version") == 0 || strcmp(verb, "version") == 0) {

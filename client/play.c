@@ -135,24 +135,14 @@ static int setup(Play *p)
             return ret;
     }
     if (!p->run_opts.headless) {
-        if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        char why[256];
+        if (sky_render_video_init(why, sizeof(why)) < 0) {
             SKY_LOGE(TAG, "no display to open a window on (%s); use --headless to decode "
                           "without one",
-                     SDL_GetError());
+                     why);
             return SKY_ERR(ENODEV);
         }
         p->sdl_video = true;
-        /* Without a display SDL falls back to its offscreen driver: a window nobody sees.
-         * Only an explicit SDL_VIDEODRIVER may choose that. */
-        const char *driver = SDL_GetCurrentVideoDriver();
-        const char *forced = SDL_getenv("SDL_VIDEODRIVER");
-        if (driver && (!forced || !forced[0]) &&
-            (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
-            SKY_LOGE(TAG, "no display to open a window on (SDL found only its '%s' video "
-                          "driver); use --headless to decode without one",
-                     driver);
-            return SKY_ERR(ENODEV);
-        }
         SkyRenderCfg rc = {.opts = p->render_opts,
                            .title = "Skylight",
                            .content = content_of(&info),
@@ -165,6 +155,8 @@ static int setup(Play *p)
     ret = sky_presenter_create(&p->presenter, p->render, p->stats, &hooks, &g_quit);
     if (ret < 0)
         return ret;
+    if (p->render && p->run_opts.overlay)
+        sky_presenter_toggle_overlay(p->presenter);
     if (info.has_audio && p->audio_opts.layout != SKY_AUDIO_OFF) {
         ret = sky_audio_create(&p->audio, &p->audio_opts, &info.opus);
         if (ret < 0)

@@ -21,6 +21,8 @@ const SkyOpt sky_presenter_opts_table[] = {
      "decode without a window (scripts, CI, benchmarks)"},
     {"duration", SKY_OPT_DOUBLE, offsetof(SkyPresenterOpts, duration_s), 0, 0, 1e7, NULL, "0",
      "SECONDS", "stop after this long; 0 = until the file or the stream ends"},
+    {"overlay", SKY_OPT_BOOL, offsetof(SkyPresenterOpts, overlay), 0, 0, 0, NULL, "no", NULL,
+     "show the stats overlay from the start (Ctrl+Alt+Shift+S toggles it)"},
     SKY_OPT_END,
 };
 #define EVENT_WAIT_MS 20

@@ -22,6 +22,7 @@
 typedef struct SkyPresenterOpts {
     bool headless;       /* no window: the caller creates no renderer */
     double duration_s;   /* for sky_presenter_run; 0: no limit */
+    bool overlay;        /* the stats overlay shown from the start (a window only) */
 } SkyPresenterOpts;
 
 extern const SkyOpt sky_presenter_opts_table[];

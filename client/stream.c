@@ -548,10 +548,11 @@ static int stage_output(Session *s)
         SDL_SetWindowTitle(win, title);
         sky_render_set_screen(s->render, NULL, 0, 0, 0); /* the stream shows, not the page */
     } else if (!s->run_opts.headless) {
-        if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        char why[256];
+        if (sky_render_video_init(why, sizeof(why)) < 0) {
             snprintf(s->err, sizeof(s->err), "no display to open a window on (%s); use "
                                              "--headless to stream without one",
-                     SDL_GetError());
+                     why);
             return SKY_ERR(ENODEV);
         }
         s->sdl_video = true;
@@ -573,7 +574,10 @@ static int stage_output(Session *s)
             return ret;
     }
     SkyPresenterHooks hooks = {poll_end, figures, on_event, s};
-    return sky_presenter_create(&s->presenter, s->render, s->stats, &hooks, &g_quit);
+    ret = sky_presenter_create(&s->presenter, s->render, s->stats, &hooks, &g_quit);
+    if (ret == 0 && s->render && s->run_opts.overlay)
+        sky_presenter_toggle_overlay(s->presenter);
+    return ret;
 }
 
 static int stage_decoder(Session *s)
@@ -1014,8 +1018,8 @@ static int stream_run(int argc, char **argv, SkyRender *borrowed, SkyInputScript
             if (q == 0)
                 snprintf(how + n, sizeof(how) - n, "; the app on the host was quit");
             else
-                snprintf(how + n, sizeof(how) - n, "; the app on the host could not be quit: %.200s",
-                         err);
+                snprintf(how + n, sizeof(how) - n,
+                         "; the app on the host could not be quit: %.200s", err);
         }
     }
     sky_wipe(s->launch.rikey, sizeof(s->launch.rikey));

@@ -1,4 +1,4 @@
-/* The list of verbs: host verbs (client/host/host_cmds.c), then stream and play. */
+/* The list of verbs: host verbs (client/host/host_cmds.c), then stream, play and ui. */
 #include "client/verbs.h"
 
 #include <string.h>
@@ -6,6 +6,7 @@
 #include "client/host/host_cmds.h"
 #include "client/play.h"
 #include "client/stream.h"
+#include "client/ui/launcher.h"
 
 const SkyVerb *sky_verb_at(size_t i)
 {
@@ -14,7 +15,7 @@ const SkyVerb *sky_verb_at(size_t i)
         return v;
     for (size_t n = 0; sky_host_cmd_verb(n); n++)
         i--;
-    return i == 0 ? &sky_stream_verb : i == 1 ? &sky_play_verb : NULL;
+    return i == 0 ? &sky_stream_verb : i == 1 ? &sky_play_verb : i == 2 ? &sky_ui_verb : NULL;
 }
 
 const SkyVerb *sky_verb_find(const char *name)

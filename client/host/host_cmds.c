@@ -486,6 +486,35 @@ static int send_wol(const char *host, const uint16_t *ports, size_t nports, bool
     return sent;
 }
 
+int sky_host_wake(const char *mac, const char *address, uint16_t port, char *err,
+                  size_t errlen)
+{
+    uint8_t m[6], pkt[SKY_WOL_PACKET_LEN];
+    if (!mac[0]) {
+        snprintf(err, errlen, "no MAC address known");
+        return SKY_ERR(ENOENT);
+    }
+    if (sky_mac_parse(mac, m) < 0) {
+        snprintf(err, errlen, "'%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", mac);
+        return SKY_ERR(EINVAL);
+    }
+    sky_wol_packet(m, pkt);
+    static const uint16_t std_ports[] = {9, 7, 47998, 47999, 48000, 48002, 48010};
+    const uint16_t *ports = port ? &port : std_ports;
+    size_t nports = port ? 1 : sizeof(std_ports) / sizeof(std_ports[0]);
+    /* The last address the host had (it may be asleep at it), then the local broadcast. */
+    SkyHostAddr a;
+    int sent = 0;
+    if (address && address[0] && sky_host_addr_parse(address, &a) == 0)
+        sent += send_wol(a.host, ports, nports, false, pkt);
+    sent += send_wol("255.255.255.255", ports, nports, true, pkt);
+    if (sent == 0) {
+        snprintf(err, errlen, "could not send the wake-on-LAN packet");
+        return SKY_ERR(EIO);
+    }
+    return 0;
+}
+
 static int run_wake(Ctx *c)
 {
     SkyKnownHost *hosts = NULL;
@@ -493,41 +522,23 @@ static int run_wake(Ctx *c)
     sky_hosts_load(c->config_dir, &hosts, &n);
     int idx = sky_hosts_find(hosts, n, c->pos[0]);
     const char *mac = c->opts.mac[0] ? c->opts.mac : idx >= 0 ? hosts[idx].mac : "";
-    uint8_t m[6], pkt[SKY_WOL_PACKET_LEN];
-    int ret = 0;
+    const char *addr = idx >= 0 ? hosts[idx].address : c->pos[0];
+    int ret;
     if (!mac[0]) {
         snprintf(c->err, sizeof(c->err),
                  "no MAC address known for '%s': pair it while it is awake (hosts tell paired "
                  "clients their MAC) or give --mac",
                  c->pos[0]);
         ret = SKY_ERR(ENOENT);
-    } else if (sky_mac_parse(mac, m) < 0) {
-        snprintf(c->err, sizeof(c->err), "'%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", mac);
-        ret = SKY_ERR(EINVAL);
-    }
-    if (ret < 0) {
-        sky_hosts_free(hosts, n);
-        return ret;
-    }
-    sky_wol_packet(m, pkt);
-    static const uint16_t std_ports[] = {9, 7, 47998, 47999, 48000, 48002, 48010};
-    uint16_t one = (uint16_t)c->opts.wol_port;
-    const uint16_t *ports = one ? &one : std_ports;
-    size_t nports = one ? 1 : sizeof(std_ports) / sizeof(std_ports[0]);
-    /* The last address the host had (it may be asleep at it), then the local broadcast. */
-    SkyHostAddr a;
-    const char *addr = idx >= 0 ? hosts[idx].address : c->pos[0];
-    int sent = 0;
-    if (sky_host_addr_parse(addr, &a) == 0)
-        sent += send_wol(a.host, ports, nports, false, pkt);
-    sent += send_wol("255.255.255.255", ports, nports, true, pkt);
-    if (sent == 0) {
-        snprintf(c->err, sizeof(c->err), "could not send the wake-on-LAN packet");
-        ret = SKY_ERR(EIO);
     } else {
+        ret = sky_host_wake(mac, addr, (uint16_t)c->opts.wol_port, c->err, sizeof(c->err));
+    }
+    if (ret == 0) {
+        SkyHostAddr a;
+        bool parsed = sky_host_addr_parse(addr, &a) == 0;
         printf("Sent wake-on-LAN packets for %s (%s) to %s and the local broadcast address.\n",
                mac, idx >= 0 && hosts[idx].name[0] ? hosts[idx].name : c->pos[0],
-               a.host[0] ? a.host : addr);
+               parsed ? a.host : addr);
     }
     sky_hosts_free(hosts, n);
     return ret;

@@ -303,6 +303,23 @@ static int choose(SkyRender *r)
     return open_driver(r, &sky_render_driver_sdl);
 }
 
+int sky_render_video_init(char *why, size_t cap)
+{
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        snprintf(why, cap, "%s", SDL_GetError());
+        return SKY_ERR(ENODEV);
+    }
+    const char *driver = SDL_GetCurrentVideoDriver();
+    const char *forced = SDL_getenv("SDL_VIDEODRIVER");
+    if (driver && (!forced || !forced[0]) &&
+        (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+        snprintf(why, cap, "SDL found only its '%s' video driver", driver);
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        return SKY_ERR(ENODEV);
+    }
+    return 0;
+}
+
 int sky_render_create(SkyRender **out, const SkyRenderCfg *cfg)
 {
     *out = NULL;

@@ -86,6 +86,11 @@ typedef struct SkyRender SkyRender;
  * Returns 0, SKY_ERR(ENODEV) when no window or driver can be had (the reason logged), or
  * SKY_ERR(ENOSYS) for content the chosen driver cannot show correctly (sdl and HDR). */
 int sky_render_create(SkyRender **out, const SkyRenderCfg *cfg);
+/* Main thread: starts SDL's video for a window someone sees. Without a display SDL falls back
+ * to its offscreen driver (a window nobody sees): only an explicit SDL_VIDEODRIVER may choose
+ * that or `dummy`. Returns 0 (the caller quits the subsystem later) or SKY_ERR(ENODEV) with
+ * the reason in why, the subsystem not left started. */
+int sky_render_video_init(char *why, size_t cap);
 /* Main thread: stops presenting (if started) and closes the driver and the window. Accepts
  * NULL; NULLs the pointer. */
 void sky_render_destroy(SkyRender **r);

@@ -58,6 +58,9 @@ static SkyNavAction key_action(const SDL_KeyboardEvent *k)
     case SDLK_PAGEUP: return SKY_NAV_PAGE_PREV;
     case SDLK_PAGEDOWN: return SKY_NAV_PAGE_NEXT;
     case SDLK_TAB: return (k->keysym.mod & KMOD_SHIFT) ? SKY_NAV_PAGE_PREV : SKY_NAV_PAGE_NEXT;
+    case SDLK_APPLICATION: /* the context-menu key */
+    case SDLK_MENU:
+    case SDLK_F10: return SKY_NAV_MENU;
     default: return SKY_NAV_NONE;
     }
 }

@@ -30,9 +30,9 @@ typedef struct SkyUiNavInput {
  * alone opens its menu (buttons in the combination act only as part of it). */
 void sky_ui_nav_input_init(SkyUiNavInput *in, bool swap_ab, uint32_t combo_mask);
 /* An SDL event: the action it fires now, or SKY_NAV_NONE. Keys: arrows, Enter/Space (accept),
- * Escape/Backspace (back), Page Up/Down, Tab/Shift+Tab (next/previous page). Pads: d-pad, left
- * stick, A (accept), B (back), L1/R1 (pages), Start (menu). A removed pad lets go of what it
- * held. */
+ * Escape/Backspace (back), Page Up/Down, Tab/Shift+Tab (next/previous page), the context-menu
+ * key or F10 (menu). Pads: d-pad, left stick, A (accept), B (back), L1/R1 (pages), Start
+ * (menu). A removed pad lets go of what it held. */
 SkyNavAction sky_ui_nav_input_event(SkyUiNavInput *in, const SDL_Event *ev, int64_t now_us);
 /* What is due by now_us: a repeat of the held direction, or SKY_NAV_MENU when a pad has held
  * the combination long enough. At most one action per call. */

@@ -30,17 +30,24 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Copies s into out (cap bytes) replacing control characters; false if it does not fit. */
+/* Copies s into out (cap bytes) replacing control characters (C0, DEL and C1) with '?'; false
+ * if it does not fit. */
 static bool copy_clean(const char *s, char *out, size_t cap)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(s), k = 0;
     if (n >= cap)
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9f) {
+            out[k++] = '?'; /* a C1 control (U+0080..U+009F, CSI among them) */
+            i++;
+        } else {
+            out[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        }
     }
-    out[n] = '\0';
+    out[k] = '\0';
     return true;
 }
 

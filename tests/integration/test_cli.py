@@ -30,6 +30,21 @@ def help_lists_verbs(ctx):
     check(r.err == "", "--help wrote to stderr", r)
 
 
+def no_verb(ctx):
+    """No verb is the launcher: its options (one-line usage errors), and without a display a
+    clear error (exit 1), never a window nobody sees (SDL's offscreen driver)."""
+    usage_error(ctx, ["--frobnicate"], "skylight ui: unknown option '--frobnicate'")
+    usage_error(ctx, ["ui", "extra"], "skylight ui: unexpected argument 'extra'")
+    for args in ([], ["ui"], ["--log-level", "info"]):
+        r = ctx.skylight_run(args, env=ctx.env(drop=NO_DISPLAY), expect_rc=1, timeout_s=60)
+        lines = [l for l in r.err.splitlines() if l.startswith("skylight ui: ")]
+        check(len(lines) == 1 and "no display to open the launcher on" in lines[0],
+              "no one-line 'no display' error", r)
+    r = ctx.skylight_run(["ui", "--help"], expect_rc=0)
+    check("Usage: skylight [ui]" in r.out and "swap-ab" in r.out and "--mdns-backend" in r.out,
+          "skylight ui --help does not describe the launcher and its options", r)
+
+
 def play_help(ctx):
     r = ctx.skylight_run(["play", "--help"], expect_rc=0)
     for group in ("Play:", "Presentation:", "Video decoding:", "Window:", "Audio:",
@@ -296,7 +311,7 @@ def host_sections(ctx):
 
 
 if __name__ == "__main__":
-    skytest.main([version, help_lists_verbs, play_help, usage_errors, suggestions,
+    skytest.main([version, help_lists_verbs, no_verb, play_help, usage_errors, suggestions,
                   audio_option, config_file_applies, config_option_changes_behaviour,
                   command_line_wins, malformed_config, explicit_config, one_config_every_verb,
                   host_sections])

@@ -576,8 +576,6 @@ def mappings_env(ctx):
 
 # Xbox pad buttons on the wire.
 PAD_A, PAD_X, PAD_START, PAD_BACK, PAD_LB, PAD_RB = 0x1000, 0x4000, 0x10, 0x20, 0x100, 0x200
-COMBO_AT_MS = 4000  # the combination: once the video shows, so a screenshot has it without
-MENU_AT_MS = 9000  # the menu's choices: long after it opened, so its screenshot is taken first
 
 
 def _mean(img, x0, y0, x1, y1):
@@ -660,42 +658,25 @@ def menu_pad(ctx):
     screenshot shows the video dimmed around a dark panel with the focus ring), everything the
     host saw held is let go there at once and nothing more reaches it while the menu is open
     (the combination's release, a button pressed in the menu); d-pad down to Quit stream and A
-    end the stream cleanly as the user's choice."""
+    end the stream cleanly as the user's choice. The script is live (a FIFO): each step waits
+    for the one before to show, whatever the machine's load."""
     from skywindow import XServer, display_env, near, screenshot  # noqa: E402
     s = Session(ctx)
     err_path = ctx.path("menu.stderr")
-    script = s.script("""
-        100 pad attach 0 xbox
-        400 pad 0 button a down
-        420 pad 0 button a up
-        {c} pad 0 button start down
-        {c10} pad 0 button back down
-        {c20} pad 0 button leftshoulder down
-        {c30} pad 0 button rightshoulder down
-        {c100} pad 0 axis leftx 20000
-        {c800} pad 0 button start up
-        {c810} pad 0 button back up
-        {c820} pad 0 button leftshoulder up
-        {c830} pad 0 button rightshoulder up
-        {c840} pad 0 axis leftx 0
-        {c900} pad 0 button x down
-        {c920} pad 0 button x up
-        {m} pad 0 button dpdown down
-        {m20} pad 0 button dpdown up
-        {m200} pad 0 button a down
-        {m220} pad 0 button a up
-    """.format(c=COMBO_AT_MS, c10=COMBO_AT_MS + 10, c20=COMBO_AT_MS + 20, c30=COMBO_AT_MS + 30,
-               c100=COMBO_AT_MS + 100, c800=COMBO_AT_MS + 800, c810=COMBO_AT_MS + 810,
-               c820=COMBO_AT_MS + 820, c830=COMBO_AT_MS + 830, c840=COMBO_AT_MS + 840,
-               c900=COMBO_AT_MS + 900, c920=COMBO_AT_MS + 920, m=MENU_AT_MS, m20=MENU_AT_MS + 20,
-               m200=MENU_AT_MS + 200, m220=MENU_AT_MS + 220))
+    fifo = ctx.path("menu.fifo")
+    os.mkfifo(fifo)
+    w = os.open(fifo, os.O_RDWR)  # lines wait in it until the client reads them
     try:
         with XServer(ctx.tmp) as x:
             env = display_env(ctx, x.display)
-            p = s.client.popen("stream", s.host.addr, "--input-script", script, *SMALL,
+            p = s.client.popen("stream", s.host.addr, "--input-script", fifo, *SMALL,
                                env=env, drop=("WAYLAND_DISPLAY", "SDL_VIDEODRIVER"),
                                stderr_path=err_path)
             try:
+                os.write(w, b"0 pad attach 0 xbox\n300 pad 0 button a down\n"
+                            b"320 pad 0 button a up\n")
+                s.host.wait_for("input " + PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0), WAIT_S,
+                                after=0)
                 # The video, before the menu (the background alone is over 150).
                 deadline = time.monotonic() + WAIT_S
                 before = screenshot(ctx, x.display, "before", "Desktop - Skylight")
@@ -704,25 +685,31 @@ def menu_pad(ctx):
                           "the window did not show the video")
                     time.sleep(0.1)
                     before = screenshot(ctx, x.display, "before", "Desktop - Skylight")
-                with open(err_path, "rb") as f:
-                    check(b"menu: opened" not in f.read(),
-                          "the menu opened before the video showed (a very slow machine?)")
+                os.write(w, b"0 pad 0 button start down\n10 pad 0 button back down\n"
+                            b"20 pad 0 button leftshoulder down\n"
+                            b"30 pad 0 button rightshoulder down\n"
+                            b"100 pad 0 axis leftx 20000\n")
                 check(wait_in_file(err_path, "menu: opened", p), "the combination did not open "
                       "the menu")
+                os.write(w, b"0 pad 0 button start up\n10 pad 0 button back up\n"
+                            b"20 pad 0 button leftshoulder up\n"
+                            b"30 pad 0 button rightshoulder up\n40 pad 0 axis leftx 0\n"
+                            b"100 pad 0 button x down\n120 pad 0 button x up\n")
                 # Shown on the drawing thread's next turn: screenshots until it is there.
-                deadline = time.monotonic() + (MENU_AT_MS - COMBO_AT_MS) / 2000
+                deadline = time.monotonic() + WAIT_S
                 left_before = _mean(before, 0, before.height // 8, before.width // 4,
                                     before.height * 7 // 8)
                 while True:
                     shot = screenshot(ctx, x.display, "menu", "Desktop - Skylight")
-                    w, h = shot.width, shot.height
+                    w_, h = shot.width, shot.height
                     # The backdrop: left of the panel, the video dimmed to well under half.
-                    left_menu = _mean(shot, 0, h // 8, w // 4, h * 7 // 8)
+                    left_menu = _mean(shot, 0, h // 8, w_ // 4, h * 7 // 8)
                     # The panel's focus ring, light blue, in the middle half.
-                    ring = sum(1 for yy in range(0, h, 2) for xx in range(w // 4, w * 3 // 4, 2)
+                    ring = sum(1 for yy in range(0, h, 2)
+                               for xx in range(w_ // 4, w_ * 3 // 4, 2)
                                if near(shot.pixel(xx, yy), (90, 160, 255), 40))
                     if (left_menu < left_before * 0.6 and ring >= 20) or \
-                            time.monotonic() > deadline:
+                            time.monotonic() > deadline or p.poll() is not None:
                         break
                     time.sleep(0.1)
                 shot.write_png(ctx.path("menu.png"))
@@ -730,6 +717,8 @@ def menu_pad(ctx):
                       "the video is not dimmed around the menu (%.0f before, %.0f with it)"
                       % (left_before, left_menu))
                 check(ring >= 20, "no focus ring in the menu's screenshot (%d pixels)" % ring)
+                os.write(w, b"0 pad 0 button dpdown down\n20 pad 0 button dpdown up\n"
+                            b"200 pad 0 button a down\n220 pad 0 button a up\n")
                 r = finish(p, 120)
             finally:
                 if p.poll() is None:
@@ -752,6 +741,7 @@ def menu_pad(ctx):
             PAD % (0, 1, 0, 0, 0, 0, 0, 0, 0),  # the menu opened: all let go, then nothing
         ], r)
     finally:
+        os.close(w)
         s.stop()
 
 

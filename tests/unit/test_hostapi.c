@@ -117,6 +117,12 @@ static void test_serverinfo_variants(void **state)
                                    sizeof(err)),
                      0);
     assert_string_equal(si.hostname, "a?b?c?d");
+    /* C1 controls too (U+009B is CSI, as ESC [ in an 8-bit terminal); other UTF-8 stays. */
+    assert_int_equal(serverinfo_of(MINIMAL_SI("<hostname>a\xc2\x9b"
+                                              "31mb\xc2\xa0\xc3\xa9</hostname>"),
+                                   &si, err, sizeof(err)),
+                     0);
+    assert_string_equal(si.hostname, "a?31mb\xc2\xa0\xc3\xa9");
     assert_true(serverinfo_of(MINIMAL_SI("<hostname>a\x1b[31mb</hostname>"), &si, err,
                               sizeof(err)) < 0);
     /* A malformed MAC is ignored, not trusted. */

@@ -873,13 +873,19 @@ static void test_one_declaration(void **state)
     assert_null(verb_opt(verb("hosts"), "timeout")); /* it asks no host */
     assert_non_null(verb_opt(verb("discover"), "mdns-backend"));
     assert_null(verb_opt(verb("info"), "mdns-backend"));
+    /* The launcher takes the window, input, host and discovery options of the other verbs. */
+    assert_ptr_equal(verb_opt(verb("ui"), "mdns-backend"),
+                     verb_opt(verb("discover"), "mdns-backend"));
+    assert_ptr_equal(verb_opt(verb("ui"), "swap-ab"), verb_opt(verb("stream"), "swap-ab"));
+    assert_ptr_equal(verb_opt(verb("ui"), "window-mode"), verb_opt(verb("play"), "window-mode"));
+    assert_null(verb_opt(verb("ui"), "hdr")); /* stream settings: the config file's */
     assert_true(verb("stream")->host_sections);
     assert_false(verb("play")->host_sections);
     assert_null(sky_verb_find("frobnicate"));
     size_t n = 0;
     while (sky_verb_at(n))
         n++;
-    assert_int_equal(n, 11);
+    assert_int_equal(n, 12);
 }
 
 typedef struct Fake {
