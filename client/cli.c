@@ -586,17 +586,19 @@ const SkyOpt *sky_cli_find_option(const char *key)
     return o;
 }
 
-int sky_cli_config_set(const char *path, const char *host, const char *key, const char *value,
-                       char *err, size_t errlen)
+int sky_cli_config_set_many(const char *path, const char *host, const char *const *keys,
+                            const char *const *values, size_t n, char *err, size_t errlen)
 {
-    const SkyOpt *o = sky_cli_find_option(key);
-    if (!o || strcmp(key, "config") == 0) {
-        snprintf(err, errlen, "'%s' is not an option a config file can set", key);
-        return SKY_ERR(EINVAL);
+    for (size_t i = 0; i < n; i++) {
+        const SkyOpt *o = sky_cli_find_option(keys[i]);
+        if (!o || strcmp(keys[i], "config") == 0) {
+            snprintf(err, errlen, "'%s' is not an option a config file can set", keys[i]);
+            return SKY_ERR(EINVAL);
+        }
+        int ret = values[i] ? sky_opts_validate(o, values[i], err, errlen) : 0;
+        if (ret < 0)
+            return ret;
     }
-    int ret = value ? sky_opts_validate(o, value, err, errlen) : 0;
-    if (ret < 0)
-        return ret;
     char section[300];
     if (host && snprintf(section, sizeof(section), HOST_SECTION " %s", host) >=
                     (int)sizeof(section)) {
@@ -604,13 +606,13 @@ int sky_cli_config_set(const char *path, const char *host, const char *key, cons
         return SKY_ERR(EINVAL);
     }
 
-    char *text = NULL, *edited = NULL;
-    size_t len = 0, edited_len = 0;
+    char *text = NULL;
+    size_t len = 0;
     mode_t mode = 0644;
     struct stat st;
     if (stat(path, &st) == 0)
         mode = st.st_mode & 07777;
-    ret = sky_read_file(path, SKY_CONFIG_MAX_BYTES, &text, &len);
+    int ret = sky_read_file(path, SKY_CONFIG_MAX_BYTES, &text, &len);
     if (ret == SKY_ERR(ENOENT)) {
         char dir[1024];
         snprintf(dir, sizeof(dir), "%s", path);
@@ -627,19 +629,33 @@ int sky_cli_config_set(const char *path, const char *host, const char *key, cons
         free(text);
         return ret;
     }
-    char why[256];
-    ret = sky_config_edit(text, len, host ? section : NULL, key, value, &edited, &edited_len,
-                          why, sizeof(why));
-    free(text);
-    if (ret < 0) {
-        snprintf(err, errlen, "%s: %s", path, why);
-        return ret;
+    /* Every key edited in memory, then one atomic write: all of them or none. */
+    for (size_t i = 0; i < n && ret == 0; i++) {
+        char *edited = NULL, why[256];
+        size_t edited_len = 0;
+        ret = sky_config_edit(text ? text : "", len, host ? section : NULL, keys[i], values[i],
+                              &edited, &edited_len, why, sizeof(why));
+        if (ret < 0) {
+            snprintf(err, errlen, "%s: %s", path, why);
+        } else {
+            free(text);
+            text = edited;
+            len = edited_len;
+        }
     }
-    ret = sky_write_file_atomic(path, edited, edited_len, mode);
-    free(edited);
-    if (ret < 0)
-        snprintf(err, errlen, "cannot write %s: %s", path, sky_strerror(ret));
+    if (ret == 0) {
+        ret = sky_write_file_atomic(path, text ? text : "", len, mode);
+        if (ret < 0)
+            snprintf(err, errlen, "cannot write %s: %s", path, sky_strerror(ret));
+    }
+    free(text);
     return ret;
+}
+
+int sky_cli_config_set(const char *path, const char *host, const char *key, const char *value,
+                       char *err, size_t errlen)
+{
+    return sky_cli_config_set_many(path, host, &key, &value, 1, err, errlen);
 }
 
 void sky_cli_on_quit_signals(void (*handler)(int))

@@ -83,6 +83,10 @@ int sky_cli_config_path(char *out, size_t cap);
  * negative error with a one-line reason in err. */
 int sky_cli_config_set(const char *path, const char *host, const char *key, const char *value,
                        char *err, size_t errlen);
+/* The same for n keys at once (values[i] NULL removes keys[i]), in one atomic write: all of
+ * them change or none (a resolution's width and height). */
+int sky_cli_config_set_many(const char *path, const char *host, const char *const *keys,
+                            const char *const *values, size_t n, char *err, size_t errlen);
 
 /* The option a config file key names, in any verb's tables (NULL if none). */
 const SkyOpt *sky_cli_find_option(const char *key);

@@ -197,8 +197,6 @@ int sky_setting_write(const char *path, const char *host, size_t i, const char *
         snprintf(err, errlen, "'%s' is not a resolution", value);
         return SKY_ERR(EINVAL);
     }
-    int ret = sky_cli_config_set(path, host, d->keys[0], value[0] ? w : NULL, err, errlen);
-    if (ret == 0)
-        ret = sky_cli_config_set(path, host, d->keys[1], value[0] ? h : NULL, err, errlen);
-    return ret;
+    const char *values[2] = {value[0] ? w : NULL, value[0] ? h : NULL};
+    return sky_cli_config_set_many(path, host, d->keys, values, 2, err, errlen);
 }

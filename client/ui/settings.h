@@ -46,7 +46,8 @@ void sky_setting_label(size_t i, const char *value, char *out, size_t cap);
 void sky_setting_step(size_t i, const SkySettingValue *v, bool host_scope, int dir, char *out,
                       size_t cap);
 /* Writes value ("" removes the key) for setting i into path, in host's section (NULL: global),
- * atomically (sky_cli_config_set). Returns 0 or an error with a reason in err. */
+ * atomically, both keys of a resolution in one write (sky_cli_config_set_many). Returns 0 or
+ * an error with a reason in err. */
 int sky_setting_write(const char *path, const char *host, size_t i, const char *value, char *err,
                       size_t errlen);
 

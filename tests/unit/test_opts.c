@@ -1178,6 +1178,15 @@ static void test_cli_config_set(void **state)
     assert_int_equal(sky_cli_config_set(path, "tv", "stats-json", "a#b", err, sizeof(err)),
                      SKY_ERR(EINVAL));
     assert_string_equal(read_text(path), before);
+    /* Several keys in one write, all or none. */
+    const char *keys[] = {"width", "height"}, *good[] = {"1280", "800"}, *bad[] = {"1280", "x"};
+    assert_int_equal(sky_cli_config_set_many(path, "tv", keys, bad, 2, err, sizeof(err)),
+                     SKY_ERR(EINVAL));
+    assert_string_equal(read_text(path), before);
+    assert_int_equal(sky_cli_config_set_many(path, "tv", keys, good, 2, err, sizeof(err)), 0);
+    assert_string_equal(read_text(path), "# mine\naudio = 5.1 # quiet\n[host my pc]\n\n[host tv]\n"
+                                         "latency-mode = smooth\nwidth = 1280\nheight = 800\n");
+    write_text(path, before);
     /* A file that does not parse is left alone. */
     write_text(path, "broken line\n");
     assert_int_equal(sky_cli_config_set(path, NULL, "fps", "30", err, sizeof(err)),
