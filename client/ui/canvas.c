@@ -187,7 +187,11 @@ void sky_canvas_frame(SkyCanvas *c, SDL_Rect r, int radius, int thickness, SkyCo
 static int utf8_len(const unsigned char *s)
 {
     unsigned b = s[0];
-    int n = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
+    int n = b < 0x80 ? 1
+            : (b & 0xe0) == 0xc0 ? 2
+            : (b & 0xf0) == 0xe0 ? 3
+            : (b & 0xf8) == 0xf0 ? 4
+                                 : 0;
     if (n == 0)
         return 0;
     uint32_t cp = n == 1 ? b : b & (0x7f >> n);

@@ -1222,7 +1222,8 @@ static void draw_header(Launcher *l, const char *title, const Hint *hints, size_
             break;
         sky_canvas_fill(c, r, u, C_PANEL);
         sky_canvas_text(c, SKY_FONT_BODY, text, r, SKY_ALIGN_CENTRE, C_DIM);
-        hit(l, r, HIT_ACTION, (int)hints[i].act);
+        if (hints[i].act != SKY_NAV_NONE) /* a hint, not a button */
+            hit(l, r, HIT_ACTION, (int)hints[i].act);
         x = r.x - u / 2;
     }
 }
@@ -1293,7 +1294,8 @@ static void draw_hosts(Launcher *l)
 {
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w, hgt = c->surface->h;
-    draw_header(l, "Skylight", HINTS({"A", "Select", SKY_NAV_ACCEPT}, {"Start", "Menu", SKY_NAV_MENU}));
+    draw_header(l, "Skylight",
+                HINTS({"A", "Select", SKY_NAV_ACCEPT}, {"Start", "Menu", SKY_NAV_MENU}));
     int tw = HOST_TILE_W(u), th = HOST_TILE_H(u), cols = grid_cols(l, tw);
     int count = (int)l->n_hosts + 2;
     int x0 = (w - (cols * tw + (cols - 1) * u)) / 2, y0 = 6 * u;
@@ -1338,7 +1340,9 @@ static void draw_apps(Launcher *l)
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w, hgt = c->surface->h;
     const UiHost *h = &l->hosts[l->app_host];
-    draw_header(l, host_label(h), HINTS({"A", "Play", SKY_NAV_ACCEPT}, {"B", "Back", SKY_NAV_BACK}, {"Start", "Menu", SKY_NAV_MENU}));
+    draw_header(l, host_label(h),
+                HINTS({"A", "Play", SKY_NAV_ACCEPT}, {"B", "Back", SKY_NAV_BACK},
+                      {"Start", "Menu", SKY_NAV_MENU}));
     if (l->n_apps == 0) {
         const char *text = l->apps_loading    ? "Loading the apps..."
                            : l->apps_error[0] ? l->apps_error
@@ -1388,7 +1392,8 @@ static void draw_pair(Launcher *l)
     char title[300];
     snprintf(title, sizeof(title), "Pairing with %s", h ? host_label(h) : "the host");
     if (l->pair_state == PAIR_FAILED)
-        draw_header(l, title, HINTS({"A", "Try again", SKY_NAV_ACCEPT}, {"B", "Back", SKY_NAV_BACK}));
+        draw_header(l, title,
+                    HINTS({"A", "Try again", SKY_NAV_ACCEPT}, {"B", "Back", SKY_NAV_BACK}));
     else
         draw_header(l, title, HINTS({"B", "Cancel", SKY_NAV_BACK}));
     sky_canvas_text(c, SKY_FONT_HUGE, l->pin, (SDL_Rect){0, 7 * u, w, 9 * u}, SKY_ALIGN_CENTRE,
@@ -1406,7 +1411,8 @@ static void draw_add(Launcher *l)
 {
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w;
-    draw_header(l, "Add a host", HINTS({"B", "Back", SKY_NAV_BACK}, {"Start", "Done", SKY_NAV_MENU}));
+    draw_header(l, "Add a host",
+                HINTS({"B", "Back", SKY_NAV_BACK}, {"Start", "Done", SKY_NAV_MENU}));
     SDL_Rect field = {4 * u, 5 * u, w - 8 * u, 3 * u};
     sky_canvas_fill(c, field, u / 2, C_PANEL);
     sky_canvas_frame(c, field, u / 2, 2, C_ACCENT);
@@ -1452,7 +1458,8 @@ static void draw_settings(Launcher *l)
 {
     SkyCanvas *c = l->canvas;
     int u = c->unit, w = c->surface->w, hgt = c->surface->h;
-    draw_header(l, "Settings", HINTS({"Left/Right", "Change", SKY_NAV_NONE}, {"B", "Back", SKY_NAV_BACK}));
+    draw_header(l, "Settings",
+                HINTS({"Left/Right", "Change", SKY_NAV_NONE}, {"B", "Back", SKY_NAV_BACK}));
     int rows = settings_rows(l), rh = 3 * u, y0 = 5 * u;
     int visible = (hgt - y0 - 6 * u) / (rh + u / 4);
     int first = scroll_to(&l->settings_scroll, l->settings_focus, visible);
