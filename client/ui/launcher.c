@@ -116,6 +116,8 @@ typedef struct UiApp {
     uint32_t id;
     char title[256];
     SDL_Surface *art;          /* NULL: the neutral tile */
+    bool art_none;             /* the host has none, or a broken one: not asked again while
+                                * this host's apps are shown (boxart.h) */
 } UiApp;
 
 typedef enum PairState { PAIR_WAITING, PAIR_FAILED } PairState;
@@ -571,8 +573,9 @@ static void apps_arrived(Launcher *l, SkyJobResult *r)
         apps[i].id = r->apps.apps[i].id;
         snprintf(apps[i].title, sizeof(apps[i].title), "%s", r->apps.apps[i].title);
         for (size_t k = 0; k < l->n_apps; k++)
-            if (l->apps[k].id == apps[i].id && l->apps[k].art) {
+            if (l->apps[k].id == apps[i].id) {
                 apps[i].art = l->apps[k].art;
+                apps[i].art_none = l->apps[k].art_none;
                 l->apps[k].art = NULL;
             }
     }
@@ -588,10 +591,10 @@ static void apps_arrived(Launcher *l, SkyJobResult *r)
     SkyJob job = {.kind = SKY_JOB_ART, .tag = l->apps_tag};
     snprintf(job.host, sizeof(job.host), "%s", job_host(h));
     for (size_t i = 0; i < l->n_apps; i++) {
-        if (l->apps[i].art)
+        if (l->apps[i].art || l->apps[i].art_none)
             continue;
         job.appids[job.n_appids++] = l->apps[i].id;
-        if (job.n_appids == SKY_WORKER_ART_MAX || i + 1 == l->n_apps) {
+        if (job.n_appids == SKY_WORKER_ART_MAX) {
             sky_worker_submit(l->worker, &job);
             job.n_appids = 0;
         }
@@ -680,12 +683,17 @@ static void take_results(Launcher *l, int64_t now_us)
         case SKY_JOB_ART:
             if (r.tag != l->apps_tag)
                 break;
-            for (size_t i = 0; i < l->n_apps; i++)
-                if (l->apps[i].id == r.appid && !l->apps[i].art && r.art) {
+            for (size_t i = 0; i < l->n_apps; i++) {
+                if (l->apps[i].id != r.appid || l->apps[i].art)
+                    continue;
+                if (r.art) {
                     l->apps[i].art = r.art;
                     r.art = NULL;
                     l->dirty = true;
+                } else if (r.ret == SKY_ERR(ENOENT) || r.ret == SKY_ERR(EBADMSG)) {
+                    l->apps[i].art_none = true; /* not the network's fault: do not ask again */
                 }
+            }
             if (r.ret < 0 && r.ret != SKY_ERR(ENOENT))
                 SKY_LOGV(TAG, "no box art for app %u: %s", r.appid, r.err);
             break;
