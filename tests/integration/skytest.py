@@ -338,6 +338,15 @@ def rng_bytes(seed, n):
 # ---------------------------------------------------------------------------------------------
 # Running a script's cases
 
+# Called after every case, whatever happened in it: each returns a sentence when the case left
+# something behind (a process still running), which fails a case that had passed.
+AFTER_CASE = []
+
+
+def _left_behind():
+    return [what for check_one in AFTER_CASE for what in [check_one()] if what]
+
+
 def main(cases):
     """cases: list of functions taking a Ctx. argv: SKYLIGHT SAMPLES_DIR [CASE ...]."""
     if len(sys.argv) < 3:
@@ -357,7 +366,11 @@ def main(cases):
         tmp = tempfile.mkdtemp(prefix="skytest-")
         t0 = time.monotonic()
         try:
-            case(Ctx(skylight, samples, tmp))
+            try:
+                case(Ctx(skylight, samples, tmp))
+            finally:
+                left = _left_behind()
+            check(not left, "the case left behind: %s" % "; ".join(left))
             print("PASS %s (%.1f s)" % (case.__name__, time.monotonic() - t0), flush=True)
         except Skipped as e:
             skipped += 1

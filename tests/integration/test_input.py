@@ -651,6 +651,7 @@ def live_script(ctx):
             os.close(w)
         except OSError:
             pass
+        s.stop()
 
 
 def menu_pad(ctx):

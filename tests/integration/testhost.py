@@ -42,6 +42,22 @@ def pattern_frame_number(luma, width):
     return n if _crc8(n.to_bytes(3, "big")) == word & 0xFF else None
 
 
+_running = []  # every TestHost started and not yet stopped
+
+
+def _hosts_left():
+    """skytest.AFTER_CASE: kills the test hosts a case did not stop, and says so."""
+    left = [h for h in _running if h.p.poll() is None]
+    for h in left:
+        os.killpg(h.p.pid, signal.SIGKILL)
+        h.p.wait()
+    _running.clear()
+    return "%d test host(s) still running" % len(left) if left else None
+
+
+skytest.AFTER_CASE.append(_hosts_left)
+
+
 class TestHost:
     """A skylight-testhost process on free ports (HTTP, HTTPS and every streaming port); its
     stdout event lines are collected as they come. `args` are extra options; the state lives in
@@ -61,6 +77,7 @@ class TestHost:
                                   stderr=self.err, start_new_session=True)
         self.lines = []
         self.lock = threading.Lock()
+        _running.append(self)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         ready = self.wait_for("ready ", 30)
